@@ -1,0 +1,128 @@
+"""Benchmark (`make bench`): the project's training loop vs a seed-style loop, same run.
+
+Both train the DigitClassifier with Adam (lr 1e-3), batch 64, fp32, on the same MNIST
+images for the same number of steps:
+- project: data held in memory as one normalised tensor, channels_last, optstudy.train.fit;
+- seed style: torchvision's MNIST dataset with ToTensor + Normalize per sample, through a
+  DataLoader, default memory layout, `loss.item()` every step.
+It prints samples/s, their ratio (target ≥ 2.0×) and achieved GFLOP/s as a share of a
+float32 matmul peak measured in the same run. Figures, not assertions: machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from tabulate import tabulate
+
+from optstudy.data import load_split
+from optstudy.models import DigitClassifier, training_flops_per_sample
+from optstudy.train import TrainConfig, channel_stats, fit, seed_everything, to_tensors
+
+
+def matmul_peak_gflops(size: int = 2048, repeats: int = 10) -> float:
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    for _ in range(3):
+        a @ b
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * size**3 * repeats / (time.perf_counter() - start) / 1e9
+
+
+def project_loop(prepared: Path, samples: int) -> float:
+    split = load_split(prepared, "train")
+    mean, std = channel_stats(split.images)
+    x, y = to_tensors(split, mean, std, torch.device("cpu"))
+    x, y = x[:samples], y[:samples]
+    seed_everything(0, torch.get_num_threads())
+    config = TrainConfig(epochs=1, batch_size=64, optimizer="adam", lr=1e-3)
+    fit(
+        DigitClassifier().to(memory_format=torch.channels_last),
+        (x[:640], y[:640]),
+        {},
+        config,
+        desc="warm-up",
+    )
+    model = DigitClassifier().to(memory_format=torch.channels_last)
+    start = time.perf_counter()
+    fit(model, (x, y), {}, config, desc="project")
+    return samples / (time.perf_counter() - start)
+
+
+def seed_style_loop(raw: Path, samples: int) -> float:
+    from torchvision import datasets, transforms
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "MNIST" / "raw"
+        folder.mkdir(parents=True)
+        for gz in raw.glob("*-ubyte.gz"):
+            with gzip.open(gz) as src, open(folder / gz.stem, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        transform = transforms.Compose(
+            [transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))]
+        )
+        dataset = datasets.MNIST(tmp, train=True, download=False, transform=transform)
+        subset = torch.utils.data.Subset(dataset, range(samples))
+        loader = torch.utils.data.DataLoader(subset, batch_size=64, shuffle=True)
+        torch.manual_seed(0)
+        model = DigitClassifier()
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        criterion = torch.nn.CrossEntropyLoss()
+        model.train()
+        running = 0.0
+        start = time.perf_counter()
+        for images, labels in loader:
+            optimizer.zero_grad()
+            loss = criterion(model(images), labels)
+            loss.backward()
+            optimizer.step()
+            running += loss.item()
+        return samples / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--raw", type=Path, default=Path("data/raw/mnist"))
+    parser.add_argument("--prepared", type=Path, default=Path("data/prepared/mnist"))
+    parser.add_argument("--samples", type=int, default=9600, help="images per timed epoch")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    for path in (args.raw, args.prepared):
+        if not path.is_dir():
+            raise SystemExit(f"error: {path} missing; run `make study` (download/prepare) first")
+    torch.set_num_threads(args.threads)
+    peak = matmul_peak_gflops()
+    seed = seed_style_loop(args.raw, args.samples)
+    ours = project_loop(args.prepared, args.samples)
+    flops = training_flops_per_sample(DigitClassifier(), (1, 28, 28))
+    rows = [
+        [
+            "seed style (DataLoader + ToTensor/Normalize)",
+            f"{seed:,.0f}",
+            f"{seed * flops / 1e9:.1f}",
+            f"{100 * seed * flops / 1e9 / peak:.1f} %",
+        ],
+        [
+            "project (tensors in memory, channels_last)",
+            f"{ours:,.0f}",
+            f"{ours * flops / 1e9:.1f}",
+            f"{100 * ours * flops / 1e9 / peak:.1f} %",
+        ],
+    ]
+    print(
+        f"\nDigitClassifier training, Adam, batch 64, fp32, {args.samples} images, "
+        f"{args.threads} threads; fp32 matmul peak {peak:.0f} GFLOP/s"
+    )
+    print(tabulate(rows, headers=["loop", "samples/s", "GFLOP/s", "of matmul peak"]))
+    print(f"speed-up: {ours / seed:.2f}x (target >= 2.0x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Figures of the report: matplotlib, Agg backend, fixed size and metadata (byte-stable PNGs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from optstudy.io import atomic_open  # noqa: E402
+
+
+def save(fig: plt.Figure, path: Path) -> None:
+    fig.tight_layout()
+    with atomic_open(path, "wb") as handle:
+        fig.savefig(handle, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+
+
+def _per_epoch(runs: list[dict], key: str) -> np.ndarray:
+    """seeds × epochs array of one metric (NaN where a run stopped early)."""
+    n = max(len(r["epochs"]) for r in runs)
+    out = np.full((len(runs), n), np.nan)
+    for i, run in enumerate(runs):
+        for j, record in enumerate(run["epochs"]):
+            value = record.get(key)
+            out[i, j] = np.nan if value is None else value
+    return out
+
+
+def lr_curves(runs_by_lr: dict[float, dict], path: Path) -> None:
+    """Test accuracy, test loss, train loss per epoch (one line per seed) and batch losses."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8))
+    panels = [
+        (axes[0, 0], "test_acc", "test accuracy (%)", 100.0),
+        (axes[0, 1], "test_loss", "test loss (cross-entropy)", 1.0),
+        (axes[1, 0], "train_loss", "mean training loss per epoch", 1.0),
+    ]
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for color, (lr, result) in zip(colors, runs_by_lr.items(), strict=False):
+        runs = result["runs"]
+        for ax, key, label, scale in panels:
+            values = _per_epoch(runs, key) * scale
+            epochs = np.arange(1, values.shape[1] + 1)
+            for i, seed_values in enumerate(values):
+                ax.plot(
+                    epochs,
+                    seed_values,
+                    marker="o",
+                    ms=3,
+                    color=color,
+                    alpha=0.8,
+                    label=f"lr={lr:g}" if i == 0 else None,
+                )
+            ax.set(xlabel="epoch", ylabel=label, title=label, xticks=epochs)
+        last = np.asarray(runs[0]["batch_losses"][-1], dtype=float)
+        axes[1, 1].plot(np.arange(1, len(last) + 1), last, lw=0.7, color=color, label=f"lr={lr:g}")
+    axes[1, 1].set(
+        xlabel="batch (last epoch, first seed)",
+        ylabel="training loss",
+        title="per-batch training loss, last epoch",
+        yscale="log",
+    )
+    for ax in axes.flat:
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle("MNIST CNN: learning-rate sweep (one line per seed)")
+    save(fig, path)
+
+
+def confusion(matrix: np.ndarray, classes: list[str], title: str, path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    image = ax.imshow(matrix, cmap="Blues")
+    fig.colorbar(image, ax=ax, label="test images")
+    ax.set(
+        xticks=range(len(classes)),
+        yticks=range(len(classes)),
+        xticklabels=classes,
+        yticklabels=classes,
+        xlabel="predicted class",
+        ylabel="true class",
+        title=title,
+    )
+    for (i, j), count in np.ndenumerate(matrix):
+        color = "white" if count > matrix.max() / 2 else "black"
+        ax.text(j, i, str(count), ha="center", va="center", fontsize=7, color=color)
+    save(fig, path)
+
+
+def prediction_grid(
+    images: np.ndarray,
+    labels: np.ndarray,
+    predicted: np.ndarray,
+    classes: list[str],
+    correct_idx: np.ndarray,
+    wrong_idx: np.ndarray,
+    title: str,
+    path: Path,
+) -> None:
+    """Two rows of examples: correctly classified on top, misclassified below."""
+    cols = max(len(correct_idx), len(wrong_idx), 1)
+    fig, axes = plt.subplots(2, cols, figsize=(1.4 * cols, 4.2), squeeze=False)
+    for row, (indices, name) in enumerate([(correct_idx, "correct"), (wrong_idx, "wrong")]):
+        for col in range(cols):
+            ax = axes[row, col]
+            ax.axis("off")
+            if col >= len(indices):
+                continue
+            i = indices[col]
+            picture = images[i].transpose(1, 2, 0)
+            ax.imshow(picture.squeeze(-1) if picture.shape[-1] == 1 else picture, cmap="gray")
+            color = "green" if name == "correct" else "red"
+            ax.set_title(
+                f"true {classes[labels[i]]}\npred {classes[predicted[i]]}", fontsize=8, color=color
+            )
+    fig.suptitle(title, fontsize=10)
+    save(fig, path)

@@ -1,0 +1,152 @@
+"""params.yaml: read with a YAML 1.2 loader and checked against one schema.
+
+`dvc exp run -S lr=0.00001` writes `1e-05`, which YAML 1.1 loaders (PyYAML) read as a
+string; ruamel.yaml's YAML 1.2 loader reads it as the float it is. The schema is strict:
+a number given as a string, a float where an integer belongs, an unknown key or an
+out-of-range value each produce one message naming the full key, the value and what is
+allowed, before any stage does work.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from ruamel.yaml import YAML
+
+PARAMS_FILE = Path("params.yaml")
+
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+LearningRate = Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Seed = Annotated[int, Field(ge=0, lt=2**32)]
+
+
+class Section(BaseModel):
+    """Strict section: unknown keys and type coercion (e.g. "0.1" -> 0.1) are refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Runtime(Section):
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    threads: Annotated[int, Field(ge=1, le=256)] = 2
+
+
+class Data(Section):
+    mirror: str | None = None
+    datasets: Annotated[list[Literal["mnist", "cifar10", "fashion_mnist"]], Field(min_length=1)]
+
+    @field_validator("datasets")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return _refuse_duplicates(value)
+
+    @field_validator("mirror")
+    @classmethod
+    def _mirror_exists(cls, value: str | None) -> str | None:
+        if value is None or "://" in value:
+            return value
+        if not Path(value).is_dir():
+            raise ValueError(f"mirror folder {value!r} does not exist (or is not a folder)")
+        return value
+
+
+class LrRules(Section):
+    """Thresholds of the MNIST learning-rate verdict rules (see optstudy.verdicts)."""
+
+    collapse_acc: Fraction
+    slow_epoch1_gap: Fraction
+    acc_drop_tol: Fraction
+    loss_rise_tol: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    seed_spread_tol: Fraction
+    excellent_gap: Fraction
+    good_gap: Fraction
+    mediocre_gap: Fraction
+
+
+class MnistLr(Section):
+    lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=12)]
+    epochs: Annotated[int, Field(ge=1, le=1000)]
+    batch_size: Annotated[int, Field(ge=1, le=65536)]
+    eval_batch_size: Annotated[int, Field(ge=1, le=65536)]
+    optimizer: Literal["adam", "sgd"]
+    momentum: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    seeds: Annotated[list[Seed], Field(min_length=1, max_length=10)]
+    rules: LrRules
+
+    @field_validator("lrs", "seeds")
+    @classmethod
+    def _unique(cls, value: list[Any]) -> list[Any]:
+        return _refuse_duplicates(value)
+
+
+class Evaluate(Section):
+    grid_size: Annotated[int, Field(ge=1, le=64)]
+
+
+class Params(Section):
+    runtime: Runtime
+    data: Data
+    mnist_lr: MnistLr
+    evaluate: Evaluate
+
+
+def _refuse_duplicates(values: list[Any]) -> list[Any]:
+    seen = [v for i, v in enumerate(values) if v in values[:i]]
+    if seen:
+        raise ValueError(f"duplicate entries {seen}: every entry must be distinct")
+    return values
+
+
+class ParamsError(ValueError):
+    """params.yaml is unreadable or breaks the schema; the message lists every problem."""
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse YAML 1.2 (so `1e-05` is a float) into plain Python containers."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.version = (1, 2)
+    with open(path, encoding="utf-8") as handle:
+        return yaml.load(handle)
+
+
+def load_params(path: Path | str = PARAMS_FILE) -> Params:
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: file not found (expected the study's params.yaml)")
+    try:
+        raw = read_yaml(path)
+    except Exception as exc:  # ruamel raises many parser error types
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{path}: expected a mapping of sections at the top level")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        raise ParamsError(format_errors(path, exc)) from None
+
+
+def format_errors(path: Path, exc: ValidationError) -> str:
+    lines = [f"{path}: {exc.error_count()} invalid parameter(s):"]
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"])
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (typo?); allowed keys are listed in the schema"
+        if error["type"] == "missing":
+            lines.append(f"  - {key}: missing; {message.lower()}")
+            continue
+        lines.append(f"  - {key} = {error['input']!r}: {message}")
+    return "\n".join(lines)
+
+
+def load_or_exit(path: Path | str = PARAMS_FILE) -> Params:
+    """Stage entry points call this first: bad params stop the stage before any work."""
+    try:
+        return load_params(path)
+    except ParamsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,311 @@
+"""Build reports/report.md, its figures, the per-epoch curves and the aggregated metrics.
+
+Everything here is computed from the stages' outputs and params.yaml; no number or verdict
+is typed by hand. The output depends only on those inputs (no clock, no host names), so
+rerunning with unchanged inputs gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from tabulate import tabulate
+
+from optstudy import figures
+from optstudy.io import atomic_open, read_json, write_json, write_text
+from optstudy.mnist_lr import load_runs
+from optstudy.params import LrRules, Params
+from optstudy.verdicts import LrSummary, Verdict, judge_sweep, pp, run_stats, summarise
+
+REPORTS = Path("reports")
+
+
+def pct(value: float | None, digits: int = 2) -> str:
+    """A fraction as a percentage; missing or non-finite values never print as numbers."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{100 * value:.{digits}f} %"
+
+
+def pct_pm(mean: float, std: float, seeds: int) -> str:
+    if seeds < 2 or not math.isfinite(std):
+        return pct(mean)
+    return f"{100 * mean:.2f} ± {100 * std:.2f} %"
+
+
+def num(value: float | None, digits: int = 4) -> str:
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def lr_key(lr: float) -> str:
+    """A metrics key without dots (dvc exp show joins nested keys with dots)."""
+    return f"lr_{lr:.0e}"
+
+
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def data_section(meta: dict[str, dict]) -> tuple[str, list[str]]:
+    rows, warnings = [], []
+    for name, m in meta.items():
+        for split in ("train", "test"):
+            count, official = m["counts"][split], m["official_counts"][split]
+            share = f"{count:,} of {official:,}" + (" (**subset**)" if count < official else "")
+            rows.append([name, split, share, m["source"]])
+        if any(m["subset"].values()):
+            warnings.append(
+                f"{name}: {m['counts']['train']:,} of {m['official_counts']['train']:,} training "
+                f"and {m['counts']['test']:,} of {m['official_counts']['test']:,} test images "
+                f"({m['source']}): a subset, so figures measured on it are **not** "
+                "full-dataset results."
+            )
+    return table(rows, ["dataset", "split", "images used (of official)", "source"]), warnings
+
+
+def rules_section(rules: LrRules) -> str:
+    rows = [
+        [
+            "Diverged / collapsed",
+            f"every seed has a non-finite loss or final test accuracy "
+            f"< {pct(rules.collapse_acc, 0)}",
+        ],
+        [
+            "Stability: Unstable",
+            f"test accuracy falls > {pp(rules.acc_drop_tol)} between "
+            f"epochs, or test loss rises > {rules.loss_rise_tol:.0%} above "
+            f"its best, or the seeds' final accuracies spread > "
+            f"{pp(rules.seed_spread_tol)}, or some seeds collapsed",
+        ],
+        [
+            "Speed",
+            f"Too fast if Unstable; else Slow if test accuracy after epoch 1 trails "
+            f"the sweep's best epoch-1 accuracy by > {pp(rules.slow_epoch1_gap)}; "
+            "else Fast",
+        ],
+        [
+            "Final result",
+            f"gap to the sweep's best mean final accuracy: Excellent ≤ "
+            f"{pp(rules.excellent_gap)}, Good ≤ {pp(rules.good_gap)}, "
+            f"Mediocre ≤ {pp(rules.mediocre_gap)}, else Poor",
+        ],
+    ]
+    return table(rows, ["label", "rule (thresholds from params.yaml `mnist_lr.rules`)"])
+
+
+def lr_tables(
+    runs: dict[float, dict],
+    summaries: list[LrSummary],
+    verdicts: dict[float, Verdict],
+    rules: LrRules,
+) -> tuple[str, str]:
+    rows = []
+    for s in summaries:
+        result = runs[s.lr]
+        epochs = max(len(r["epochs"]) for r in result["runs"])
+        healthy = [r for r in result["runs"] if not run_stats(r, rules).collapsed]
+        per_epoch = []
+        for e in range(epochs):
+            accs = [r["epochs"][e].get("test_acc") for r in healthy if e < len(r["epochs"])]
+            accs = [a for a in accs if a is not None]
+            per_epoch.append(f"{100 * sum(accs) / len(accs):.2f}" if accs else "n/a")
+        rows.append(
+            [
+                f"{s.lr:g}",
+                pct_pm(s.final_acc_mean, s.final_acc_std, s.healthy_seeds),
+                num(s.final_loss_mean),
+                ", ".join(per_epoch),
+                f"{s.collapsed_runs} / {s.seeds}",
+                f"{sum(r['train_seconds'] for r in result['runs']) / s.seeds:.0f} s",
+            ]
+        )
+    lr_table = table(
+        rows,
+        [
+            "lr",
+            "final test accuracy",
+            "final test loss",
+            "test accuracy per epoch (%)",
+            "collapsed seeds",
+            "train time per seed",
+        ],
+    )
+    headers = ["metric"] + [f"lr={s.lr:g}" for s in summaries]
+    verdict_rows = [
+        ["Speed"] + [verdicts[s.lr].speed for s in summaries],
+        ["Stability"] + [verdicts[s.lr].stability for s in summaries],
+        ["Final result"] + [verdicts[s.lr].final for s in summaries],
+        ["Verdict"] + [verdicts[s.lr].verdict for s in summaries],
+    ]
+    return lr_table, table(verdict_rows, headers)
+
+
+def evidence_table(summaries: list[LrSummary]) -> str:
+    rows = [
+        [
+            f"{s.lr:g}",
+            pct(s.epoch1_acc_mean),
+            pp(s.gain_per_epoch),
+            pp(s.max_acc_drop),
+            f"{100 * s.max_loss_rise:.0f} %",
+            pp(s.final_acc_spread),
+            num(s.last_batch_loss_std),
+        ]
+        for s in summaries
+    ]
+    return table(
+        rows,
+        [
+            "lr",
+            "accuracy after epoch 1",
+            "gain per later epoch",
+            "largest accuracy drop",
+            "largest test-loss rise",
+            "seed spread of final accuracy",
+            "batch-loss std, last epoch",
+        ],
+    )
+
+
+def provenance(runs: dict[float, dict], meta: dict[str, dict], evaluation: dict) -> str:
+    any_run = next(iter(runs.values()))
+    rows = [["download@" + n, f"{m['download_seconds']:.1f} s"] for n, m in meta.items()]
+    rows += [["prepare@" + n, f"{m['prepare_seconds']:.1f} s"] for n, m in meta.items()]
+    rows += [[f"mnist_lr@{lr}", f"{r['wall_seconds']:.0f} s"] for lr, r in runs.items()]
+    rows.append(["evaluate", f"{evaluation['seconds']:.1f} s"])
+    facts = [
+        ["device", any_run["device"]],
+        ["torch", any_run["torch"]],
+        ["CPU threads", str(any_run["threads"])],
+        [
+            "code revision (git describe at training)",
+            ", ".join(sorted({r["git_revision"] for r in runs.values()})),
+        ],
+    ]
+    return table(facts, ["", "value"]) + "\n\n" + table(rows, ["stage", "wall time"])
+
+
+# --------------------------------------------------------------------------- build
+
+
+def build_report(params: Params, prepared_root: Path, runs_root: Path, out: Path = REPORTS) -> str:
+    study = params.mnist_lr
+    meta = {n: read_json(Path(prepared_root) / n / "meta.json") for n in params.data.datasets}
+    runs = load_runs(runs_root, study.lrs)
+    evaluation = read_json(out / "evaluate" / "summary.json")
+    summaries = [summarise(lr, runs[lr]["runs"], study.rules) for lr in study.lrs]
+    verdicts = judge_sweep(summaries, study.rules)
+
+    figures.lr_curves(runs, out / "figures" / "mnist_lr_curves.png")
+    write_curves(runs, out / "curves" / "mnist_lr.csv")
+    write_json(out / "metrics.json", metrics(summaries, verdicts, evaluation))
+
+    data_table, warnings = data_section(meta)
+    lr_table, verdict_table = lr_tables(runs, summaries, verdicts, study.rules)
+    mnist = meta["mnist"]
+    best = evaluation["best_lr"]
+    seeds = ", ".join(str(s) for s in study.seeds)
+    summary_lines = [f"- **lr={s.lr:g}**: {verdicts[s.lr].verdict}" for s in summaries]
+    text = f"""# How neural networks learn: study report
+
+Generated by the `report` stage from the pipeline's outputs and `params.yaml`; every table
+and verdict below is computed by the rules in `src/optstudy/verdicts.py`.
+
+## Summary
+
+MNIST CNN learning-rate sweep (Adam, {study.epochs} epochs, seeds {seeds}), trained on
+{mnist["counts"]["train"]:,} MNIST training images ({mnist["source"]}):
+
+{chr(10).join(summary_lines)}
+
+Best learning rate: **{best:g}**, {pct(evaluation["test_acc"])} test accuracy
+({evaluation["errors"]} errors on {evaluation["test_samples"]:,} test images,
+seed {evaluation["seed"]}).
+
+{chr(10).join("> **Data note.** " + w for w in warnings)}
+
+## MNIST: which learning rate? (CNN, Adam)
+
+**Question.** How does Adam's learning rate change speed, stability and the final result
+of a small CNN on MNIST?
+
+**Setup.** DigitClassifier (conv 1→32 3×3, ReLU, max-pool; conv 32→64 3×3, ReLU,
+max-pool; fc 3136→128, ReLU, dropout 0.5; fc 128→10), {study.optimizer}, batch
+{study.batch_size}, {study.epochs} epochs, seeds {seeds}; inputs normalised with the
+training set's mean and std; {mnist["counts"]["train"]:,} training and
+{mnist["counts"]["test"]:,} test images. Accuracies are mean ± std over seeds.
+
+{lr_table}
+
+**Verdicts** (rules below; the source material's hand-written table read Slow/Fast/Too fast,
+Stable/Stable/Unstable, Good/Excellent/Mediocre for lr 1e-4/1e-3/1e-2):
+
+{verdict_table}
+
+Evidence the rules read:
+
+{evidence_table(summaries)}
+
+Rules:
+
+{rules_section(study.rules)}
+
+![MNIST learning-rate curves](figures/mnist_lr_curves.png)
+
+**Best learning rate on the test set** (lr={best:g}, seed {evaluation["seed"]}):
+
+![confusion matrix](evaluate/confusion.png)
+
+![correct and wrong predictions](evaluate/predictions.png)
+
+## Provenance
+
+{data_table}
+
+{provenance(runs, meta, evaluation)}
+"""
+    write_text(out / "report.md", text)
+    return text
+
+
+def metrics(summaries: list[LrSummary], verdicts: dict[float, Verdict], evaluation: dict) -> dict:
+    """Headline numbers, nested by study, for `dvc exp show` / `dvc metrics diff`."""
+    per_lr = {
+        lr_key(s.lr): {
+            "test_acc": s.final_acc_mean,
+            "test_acc_std": s.final_acc_std,
+            "test_loss": s.final_loss_mean,
+            "collapsed_runs": s.collapsed_runs,
+            "verdict": verdicts[s.lr].stability,
+        }
+        for s in summaries
+    }
+    return {
+        "mnist_lr": {
+            "best_lr": evaluation["best_lr"],
+            "best_test_acc": evaluation["test_acc"],
+            **per_lr,
+        }
+    }
+
+
+def write_curves(runs: dict[float, dict], path: Path) -> None:
+    """Long-format per-epoch means over seeds: one series per lr (for `dvc plots`)."""
+    keys = ["test_acc", "test_loss", "train_loss"]
+    with atomic_open(path) as handle:
+        handle.write("series,epoch," + ",".join(keys) + "\n")
+        for lr, result in runs.items():
+            epochs = max(len(r["epochs"]) for r in result["runs"])
+            for e in range(epochs):
+                values = []
+                for key in keys:
+                    got = [r["epochs"][e].get(key) for r in result["runs"] if e < len(r["epochs"])]
+                    got = [v for v in got if v is not None and math.isfinite(v)]
+                    values.append(f"{sum(got) / len(got):.6f}" if got else "")
+                handle.write(f"lr={lr:g},{e + 1}," + ",".join(values) + "\n")

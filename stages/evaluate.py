@@ -1,0 +1,15 @@
+"""DVC stage `evaluate`: confusion matrix and example predictions of the best learning rate."""
+
+import argparse
+from pathlib import Path
+
+from optstudy.cli import run_stage
+from optstudy.evaluate import evaluate_best
+
+parser = argparse.ArgumentParser(description=__doc__)
+parser.add_argument("--runs", type=Path, required=True, help="folder of the mnist_lr runs")
+parser.add_argument("--data", type=Path, required=True, help="prepared MNIST folder")
+parser.add_argument("--out", type=Path, required=True)
+args = parser.parse_args()
+
+run_stage(lambda params: evaluate_best(params, args.runs, args.data, args.out))
