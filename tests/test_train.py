@@ -86,3 +86,20 @@ def test_flop_count_of_digit_classifier() -> None:
     # conv1 28·28·32·9 + conv2 14·14·64·288 + fc 3136·128 + 128·10 multiply-adds, ×6
     macs = 28 * 28 * 32 * 9 + 14 * 14 * 64 * 288 + 3136 * 128 + 128 * 10
     assert training_flops_per_sample(DigitClassifier(), (1, 28, 28)) == 6 * macs
+
+
+def test_pool_before_relu_is_the_sources_network() -> None:
+    """DigitClassifier pools before its ReLU; same function and gradients as conv→ReLU→pool."""
+    torch.manual_seed(0)
+    ours = DigitClassifier()
+    f = ours.features
+    source_order = torch.nn.Sequential(
+        f[0], torch.nn.ReLU(), torch.nn.MaxPool2d(2), f[3], torch.nn.ReLU(), torch.nn.MaxPool2d(2)
+    )
+    x = torch.randn(16, 1, 28, 28, requires_grad=True)
+    a = f(x)
+    b = source_order(x)
+    assert torch.equal(a, b)
+    (ga,) = torch.autograd.grad(a.square().sum(), x)
+    (gb,) = torch.autograd.grad(b.square().sum(), x)
+    assert torch.equal(ga, gb)

@@ -7,17 +7,24 @@ from torch import nn
 
 
 class DigitClassifier(nn.Module):
-    """Two conv blocks and a dropout MLP head: the MNIST learning-rate study's CNN."""
+    """Two conv blocks and a dropout MLP head: the MNIST learning-rate study's CNN.
+
+    The source wrote each block as conv → ReLU → max-pool. Here the pool comes first: ReLU
+    is monotonic, so max-pool(ReLU(z)) = ReLU(max-pool(z)) and the network computes the same
+    function with the same gradients, while ReLU touches a quarter of the values (on CPU
+    the full-size ReLU and its backward were ~40 % of a training step). Parameter names
+    match the source's layout, so state dicts are interchangeable.
+    """
 
     def __init__(self, in_channels: int = 1, image_size: int = 28, classes: int = 10) -> None:
         super().__init__()
         self.features = nn.Sequential(
             nn.Conv2d(in_channels, 32, kernel_size=3, padding=1),
-            nn.ReLU(),
             nn.MaxPool2d(2),
+            nn.ReLU(),
             nn.Conv2d(32, 64, kernel_size=3, padding=1),
-            nn.ReLU(),
             nn.MaxPool2d(2),
+            nn.ReLU(),
         )
         flat = 64 * (image_size // 4) ** 2  # 3136 for 28×28
         self.head = nn.Sequential(
