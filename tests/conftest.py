@@ -20,3 +20,14 @@ def mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> Path:
+    """A git + DVC copy of the repository, reproduced once on a tiny configuration.
+
+    Shared by the pipeline tests: a test that changes it restores params.yaml and reruns.
+    """
+    from project import make_project
+
+    return make_project(tmp_path_factory.mktemp("project"), mirror)

@@ -122,3 +122,30 @@ def test_stage_exits_before_work_on_bad_params(tmp_path: Path, base: dict) -> No
     assert result.returncode == 2
     assert "mnist_lr.epochs = 0" in result.stderr
     assert not out.exists()
+
+
+def test_yaml12_string_is_refused_not_coerced(tmp_path: Path, base: dict) -> None:
+    path = write(tmp_path, mutate(base, "mnist_lr.epochs", 777))
+    # YAML 1.1 (PyYAML) reads 1:30 as the sexagesimal integer 90; YAML 1.2 as a string
+    path.write_text(path.read_text().replace("epochs: 777\n", "epochs: 1:30\n"))
+    assert yaml.safe_load(path.read_text())["mnist_lr"]["epochs"] == 90
+    with pytest.raises(ParamsError, match="mnist_lr.epochs = '1:30': Input should be a valid"):
+        load_params(path)
+
+
+def test_batch_larger_than_the_training_set_is_refused(mirror: Path, tmp_path: Path) -> None:
+    from optstudy.data import download, prepare
+    from optstudy.mnist_lr import train_lr
+
+    download("mnist", str(mirror), tmp_path / "raw")
+    prepare("mnist", tmp_path / "raw", tmp_path / "prepared")
+    params = load_params(REPO / "params.yaml")
+    huge = params.mnist_lr.model_copy(update={"batch_size": 100_000})
+    with pytest.raises(ValueError, match="batch_size = 100000 is larger than the training set"):
+        train_lr(
+            params.model_copy(update={"mnist_lr": huge}),
+            1e-3,
+            tmp_path / "prepared",
+            tmp_path / "out",
+        )
+    assert not (tmp_path / "out").exists()

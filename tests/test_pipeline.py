@@ -7,91 +7,10 @@ The whole pipeline runs in a temporary copy of the repository on a tiny configur
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-import yaml
-
-from optstudy.params import read_yaml
-
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-COPIED = ["dvc.yaml", "params.yaml", "stages", "src"]
-
-
-def sh(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1"}
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(
-            f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
-        )
-    return result
-
-
-def dvc(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    return sh([str(BIN / "dvc"), *args], cwd, check)
-
-
-def ran_stages(output: str) -> set[str]:
-    return set(re.findall(r"Running stage '([^']+)'", output))
-
-
-def set_params(project: Path, **changes) -> None:
-    params = read_yaml(project / "params.yaml")
-    for key, value in changes.items():
-        section, *rest = key.split("__")
-        node = params[section]
-        for part in rest[:-1]:
-            node = node[part]
-        node[rest[-1]] = value
-    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> Path:
-    """A git + DVC copy of the repository, reproduced once on the tiny configuration."""
-    root = tmp_path_factory.mktemp("project")
-    sh(["git", "init", "-q"], root)
-    sh(["git", "config", "user.email", "test@example.com"], root)
-    sh(["git", "config", "user.name", "test"], root)
-    dvc("init", "-q", cwd=root)
-    dvc("config", "core.autostage", "true", cwd=root)
-    shutil.copytree(REPO / ".dvc" / "plots", root / ".dvc" / "plots")  # the plot template
-    for name in COPIED:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, root / name)
-    (root / ".gitignore").write_text("/data/\n")
-    set_params(
-        root,
-        data__mirror=str(mirror),
-        mnist_lr__lrs=[1.0e-3, 3.0e-3],
-        mnist_lr__epochs=2,
-        mnist_lr__seeds=[0],
-        mnist_lr__eval_batch_size=500,
-    )
-    result = dvc("repro", cwd=root)
-    assert ran_stages(result.stdout) == {
-        "download@mnist",
-        "download@cifar10",
-        "prepare@mnist",
-        "prepare@cifar10",
-        "mnist_lr@0.001",
-        "mnist_lr@0.003",
-        "evaluate",
-        "report",
-    }
-    sh(["git", "add", "-A"], root)
-    sh(["git", "commit", "-qm", "baseline"], root)
-    return root
+from project import dvc, ran_stages, set_params, sh
 
 
 def test_report_holds_the_tables(project: Path) -> None:
@@ -154,6 +73,16 @@ def test_changing_epochs_reruns_training_not_data(project: Path) -> None:
             "evaluate",
             "report",
         }
+    finally:
+        sh(["git", "checkout", "params.yaml"], project)
+        dvc("repro", cwd=project)
+
+
+def test_changing_an_xor_param_reruns_only_xor_and_the_report(project: Path) -> None:
+    set_params(project, xor_numpy__lr=0.5)
+    try:
+        result = dvc("repro", cwd=project)
+        assert ran_stages(result.stdout) == {"xor_numpy", "report"}
     finally:
         sh(["git", "checkout", "params.yaml"], project)
         dvc("repro", cwd=project)

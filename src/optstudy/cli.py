@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 
 from optstudy.data import DataError
@@ -17,3 +18,10 @@ def run_stage(stage: Callable[[Params], object]) -> None:
     except (DataError, ValueError, FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def timed(study: Callable[..., dict], *args: object) -> dict:
+    """Run a study and add its wall time (seconds) to its results, for the provenance table."""
+    start = time.perf_counter()
+    results = study(*args)
+    return {**results, "seconds": round(time.perf_counter() - start, 2)}

@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from ruamel.yaml import YAML
 
 PARAMS_FILE = Path("params.yaml")
@@ -87,11 +94,125 @@ class Evaluate(Section):
     grid_size: Annotated[int, Field(ge=1, le=64)]
 
 
+Epochs = Annotated[int, Field(ge=1, le=100_000)]
+Seeds = Annotated[list[Seed], Field(min_length=1, max_length=50)]
+Tolerance = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Point = Annotated[
+    list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=2)
+]
+
+
+class XorNumpy(Section):
+    lr: LearningRate
+    epochs: Epochs
+    sweep_lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=10)]
+    sweep_epochs: Epochs
+    seeds: Seeds
+    init_std: PositiveFloat
+    loss_threshold: Tolerance
+    smooth_max_increases: Fraction
+
+    @field_validator("sweep_lrs", "seeds")
+    @classmethod
+    def _unique(cls, value: list[Any]) -> list[Any]:
+        return _refuse_duplicates(value)
+
+
+class XorTorch(Section):
+    hidden: Annotated[int, Field(ge=1, le=1024)]
+    optimizers: Annotated[list[Literal["sgd", "adam"]], Field(min_length=1)]
+    lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=10)]
+    epochs: Epochs
+    seeds: Seeds
+    loss_threshold: Tolerance
+    smooth_max_increases: Fraction
+
+    @field_validator("optimizers", "lrs", "seeds")
+    @classmethod
+    def _unique(cls, value: list[Any]) -> list[Any]:
+        return _refuse_duplicates(value)
+
+
+Matrix = list[list[Annotated[float, Field(allow_inf_nan=False)]]]
+Vector = list[Annotated[float, Field(allow_inf_nan=False)]]
+
+
+class Backprop(Section):
+    x: Annotated[Vector, Field(min_length=2, max_length=2)]
+    y: Annotated[int, Field(ge=0, le=1)]
+    W1: Matrix
+    b1: Vector
+    W2: Matrix
+    b2: Annotated[Vector, Field(min_length=2, max_length=2)]
+    lr: LearningRate
+
+    @model_validator(mode="after")
+    def _shapes(self) -> Backprop:
+        hidden = len(self.b1)
+        if len(self.W1) != 2 or any(len(row) != hidden for row in self.W1):
+            raise ValueError(f"W1 must be 2×{hidden} (inputs × hidden units, as b1 has {hidden})")
+        if len(self.W2) != hidden or any(len(row) != 2 for row in self.W2):
+            raise ValueError(f"W2 must be {hidden}×2 (hidden units × classes)")
+        return self
+
+
+class Parabola(Section):
+    x0: Annotated[float, Field(allow_inf_nan=False)]
+    lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=12)]
+    steps: Annotated[int, Field(ge=1, le=10_000)]
+    tol: Tolerance
+
+
+class Ravine(Section):
+    start: Point
+    lr: LearningRate
+    momentum: Annotated[float, Field(ge=0, lt=1)]
+    steps: Annotated[int, Field(ge=1, le=100_000)]
+    tol: Tolerance
+
+
+class Race(Section):
+    start: Point
+    steps: Annotated[int, Field(ge=1, le=100_000)]
+    sgd_lr: LearningRate
+    sgd_momentum: Annotated[float, Field(ge=0, lt=1)]
+    adam_lr: LearningRate
+    tol: Tolerance
+
+
+class BatchSize(Section):
+    samples: Annotated[int, Field(ge=2, le=1_000_000)]
+    noise: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    batch_sizes: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1, max_length=8)]
+    epochs: Epochs
+    lr: LearningRate
+    seed: Seed
+
+    @model_validator(mode="after")
+    def _batches_fit(self) -> BatchSize:
+        too_big = [b for b in self.batch_sizes if b > self.samples]
+        if too_big:
+            raise ValueError(f"batch_sizes {too_big} exceed samples = {self.samples}")
+        _refuse_duplicates(self.batch_sizes)
+        return self
+
+
+class GdBasics(Section):
+    parabola: Parabola
+    ravine: Ravine
+    race: Race
+    batch_size: BatchSize
+
+
 class Params(Section):
     runtime: Runtime
     data: Data
     mnist_lr: MnistLr
     evaluate: Evaluate
+    xor_numpy: XorNumpy
+    xor_torch: XorTorch
+    backprop: Backprop
+    gd_basics: GdBasics
 
 
 def _refuse_duplicates(values: list[Any]) -> list[Any]:

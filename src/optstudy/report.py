@@ -8,45 +8,18 @@ rerunning with unchanged inputs gives byte-identical files.
 from __future__ import annotations
 
 import math
+import statistics
 from pathlib import Path
 
-from tabulate import tabulate
-
-from optstudy import figures
+from optstudy import figures, report_basics
+from optstudy.claims import check_claims, load_claims
 from optstudy.io import atomic_open, read_json, write_json, write_text
 from optstudy.mnist_lr import load_runs
 from optstudy.params import LrRules, Params
+from optstudy.report_format import lr_key, num, pct, pct_pm, table
 from optstudy.verdicts import LrSummary, Verdict, judge_sweep, pp, run_stats, summarise
 
 REPORTS = Path("reports")
-
-
-def pct(value: float | None, digits: int = 2) -> str:
-    """A fraction as a percentage; missing or non-finite values never print as numbers."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    return f"{100 * value:.{digits}f} %"
-
-
-def pct_pm(mean: float, std: float, seeds: int) -> str:
-    if seeds < 2 or not math.isfinite(std):
-        return pct(mean)
-    return f"{100 * mean:.2f} ± {100 * std:.2f} %"
-
-
-def num(value: float | None, digits: int = 4) -> str:
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    return f"{value:.{digits}f}"
-
-
-def lr_key(lr: float) -> str:
-    """A metrics key without dots (dvc exp show joins nested keys with dots)."""
-    return f"lr_{lr:.0e}"
-
-
-def table(rows: list[list[str]], headers: list[str]) -> str:
-    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
 
 
 # --------------------------------------------------------------------------- sections
@@ -153,7 +126,7 @@ def evidence_table(summaries: list[LrSummary]) -> str:
             pct(s.epoch1_acc_mean),
             pp(s.gain_per_epoch),
             pp(s.max_acc_drop),
-            f"{100 * s.max_loss_rise:.0f} %",
+            pct(s.max_loss_rise, 0),
             pp(s.final_acc_spread),
             num(s.last_batch_loss_std),
         ]
@@ -173,12 +146,15 @@ def evidence_table(summaries: list[LrSummary]) -> str:
     )
 
 
-def provenance(runs: dict[float, dict], meta: dict[str, dict], evaluation: dict) -> str:
+def provenance(
+    runs: dict[float, dict], meta: dict[str, dict], evaluation: dict, basics: dict[str, dict]
+) -> str:
     any_run = next(iter(runs.values()))
     rows = [["download@" + n, f"{m['download_seconds']:.1f} s"] for n, m in meta.items()]
     rows += [["prepare@" + n, f"{m['prepare_seconds']:.1f} s"] for n, m in meta.items()]
     rows += [[f"mnist_lr@{lr}", f"{r['wall_seconds']:.0f} s"] for lr, r in runs.items()]
     rows.append(["evaluate", f"{evaluation['seconds']:.1f} s"])
+    rows += [[name, f"{results['seconds']:.1f} s"] for name, results in basics.items()]
     facts = [
         ["device", any_run["device"]],
         ["torch", any_run["torch"]],
@@ -194,52 +170,96 @@ def provenance(runs: dict[float, dict], meta: dict[str, dict], evaluation: dict)
 # --------------------------------------------------------------------------- build
 
 
-def build_report(params: Params, prepared_root: Path, runs_root: Path, out: Path = REPORTS) -> str:
+def build_report(params: Params, data_root: Path = Path("data"), out: Path = REPORTS) -> str:
+    """Read every study's outputs, write figures, curves, metrics.json and report.md."""
     study = params.mnist_lr
-    meta = {n: read_json(Path(prepared_root) / n / "meta.json") for n in params.data.datasets}
-    runs = load_runs(runs_root, study.lrs)
+    meta = {n: read_json(data_root / "prepared" / n / "meta.json") for n in params.data.datasets}
+    runs = load_runs(data_root / "mnist_lr", study.lrs)
     evaluation = read_json(out / "evaluate" / "summary.json")
+    basics = {
+        name: read_json(data_root / name / "results.json")
+        for name in ("xor_numpy", "xor_torch", "backprop", "gd_basics")
+    }
+    claims = load_claims()
+
     summaries = [summarise(lr, runs[lr]["runs"], study.rules) for lr in study.lrs]
     verdicts = judge_sweep(summaries, study.rules)
-
     figures.lr_curves(runs, out / "figures" / "mnist_lr_curves.png")
     write_curves(runs, out / "curves" / "mnist_lr.csv")
-    write_json(out / "metrics.json", metrics(summaries, verdicts, evaluation))
+    write_json(out / "metrics.json", metrics(summaries, verdicts, evaluation, basics, params))
 
     data_table, warnings = data_section(meta)
-    lr_table, verdict_table = lr_tables(runs, summaries, verdicts, study.rules)
+    sections = [
+        mnist_lr_section(params, runs, summaries, verdicts, evaluation, meta["mnist"]),
+        report_basics.xor_numpy_section(basics["xor_numpy"], params, claims, out),
+        report_basics.xor_torch_section(basics["xor_torch"], params, claims, out),
+        report_basics.backprop_section(basics["backprop"], params),
+        report_basics.gd_section(basics["gd_basics"], params, claims, out),
+    ]
+    checked = [
+        check
+        for name in ("xor_numpy", "xor_torch", "gd_basics")
+        for check in check_claims(name, basics[name], params, claims)
+    ]
+    held = sum(c.held for _, c in checked)
     mnist = meta["mnist"]
-    best = evaluation["best_lr"]
-    seeds = ", ".join(str(s) for s in study.seeds)
     summary_lines = [f"- **lr={s.lr:g}**: {verdicts[s.lr].verdict}" for s in summaries]
     text = f"""# How neural networks learn: study report
 
 Generated by the `report` stage from the pipeline's outputs and `params.yaml`; every table
-and verdict below is computed by the rules in `src/optstudy/verdicts.py`.
+and verdict below is computed by the rules in `src/optstudy/verdicts.py` and
+`src/optstudy/claims.py` (source claims: `claims.yaml`).
 
 ## Summary
 
-MNIST CNN learning-rate sweep (Adam, {study.epochs} epochs, seeds {seeds}), trained on
-{mnist["counts"]["train"]:,} MNIST training images ({mnist["source"]}):
+MNIST CNN learning-rate sweep ({study.optimizer}, {study.epochs} epochs, seeds
+{", ".join(map(str, study.seeds))}), trained on {mnist["counts"]["train"]:,} MNIST training
+images ({mnist["source"]}):
 
 {chr(10).join(summary_lines)}
 
-Best learning rate: **{best:g}**, {pct(evaluation["test_acc"])} test accuracy
+Best learning rate: **{evaluation["best_lr"]:g}**, {pct(evaluation["test_acc"])} test accuracy
 ({evaluation["errors"]} errors on {evaluation["test_samples"]:,} test images,
 seed {evaluation["seed"]}).
 
-{chr(10).join("> **Data note.** " + w for w in warnings)}
+From-scratch studies (XOR, gradient descent): **{held} of {len(checked)}** source claims
+held; see each section's claims table.
 
-## MNIST: which learning rate? (CNN, Adam)
+{(chr(10) * 2).join("> **Data note.** " + w for w in warnings)}
 
-**Question.** How does Adam's learning rate change speed, stability and the final result
+{chr(10).join(sections)}
+## Provenance
+
+{data_table}
+
+{provenance(runs, meta, evaluation, basics)}
+"""
+    write_text(out / "report.md", text)
+    return text
+
+
+def mnist_lr_section(
+    params: Params,
+    runs: dict[float, dict],
+    summaries: list[LrSummary],
+    verdicts: dict[float, Verdict],
+    evaluation: dict,
+    mnist: dict,
+) -> str:
+    study = params.mnist_lr
+    lr_table, verdict_table = lr_tables(runs, summaries, verdicts, study.rules)
+    best = evaluation["best_lr"]
+    return f"""## MNIST: which learning rate? (CNN, {study.optimizer})
+
+**Question.** How does the learning rate change speed, stability and the final result
 of a small CNN on MNIST?
 
 **Setup.** DigitClassifier (conv 1→32 3×3, ReLU, max-pool; conv 32→64 3×3, ReLU,
 max-pool; fc 3136→128, ReLU, dropout 0.5; fc 128→10), {study.optimizer}, batch
-{study.batch_size}, {study.epochs} epochs, seeds {seeds}; inputs normalised with the
-training set's mean and std; {mnist["counts"]["train"]:,} training and
-{mnist["counts"]["test"]:,} test images. Accuracies are mean ± std over seeds.
+{study.batch_size}, {study.epochs} epochs, seeds {", ".join(map(str, study.seeds))}; inputs
+normalised with the training set's mean and std; {mnist["counts"]["train"]:,} training and
+{mnist["counts"]["test"]:,} test images. Accuracies are mean ± std over the seeds that did
+not collapse.
 
 {lr_table}
 
@@ -263,18 +283,16 @@ Rules:
 ![confusion matrix](evaluate/confusion.png)
 
 ![correct and wrong predictions](evaluate/predictions.png)
-
-## Provenance
-
-{data_table}
-
-{provenance(runs, meta, evaluation)}
 """
-    write_text(out / "report.md", text)
-    return text
 
 
-def metrics(summaries: list[LrSummary], verdicts: dict[float, Verdict], evaluation: dict) -> dict:
+def metrics(
+    summaries: list[LrSummary],
+    verdicts: dict[float, Verdict],
+    evaluation: dict,
+    basics: dict[str, dict],
+    params: Params,
+) -> dict:
     """Headline numbers, nested by study, for `dvc exp show` / `dvc metrics diff`."""
     per_lr = {
         lr_key(s.lr): {
@@ -282,16 +300,50 @@ def metrics(summaries: list[LrSummary], verdicts: dict[float, Verdict], evaluati
             "test_acc_std": s.final_acc_std,
             "test_loss": s.final_loss_mean,
             "collapsed_runs": s.collapsed_runs,
+            "diverged_runs": s.diverged_runs,
             "verdict": verdicts[s.lr].stability,
         }
         for s in summaries
     }
+    xor_numpy = {
+        lr_key(float(lr)): {
+            "solved_seeds": sum(r["solved"] for r in runs),
+            "median_final_loss": statistics.median(r["final_loss"] for r in runs),
+        }
+        for lr, runs in basics["xor_numpy"]["sweep"].items()
+    }
+    xor_torch = {
+        f"{c['optimizer']}_{lr_key(c['lr'])}": {
+            "solved_seeds": sum(r["solved"] for r in c["runs"]),
+            "median_final_loss": statistics.median(r["final_loss"] for r in c["runs"]),
+        }
+        for c in basics["xor_torch"]["configs"].values()
+    }
+    gd = basics["gd_basics"]
     return {
         "mnist_lr": {
             "best_lr": evaluation["best_lr"],
             "best_test_acc": evaluation["test_acc"],
             **per_lr,
-        }
+        },
+        "xor_numpy": xor_numpy,
+        "xor_torch": xor_torch,
+        "backprop": {
+            "loss": basics["backprop"]["loss"],
+            "loss_after_step": basics["backprop"]["loss_after"],
+        },
+        "gd_basics": {
+            "ravine_steps": {
+                n.replace(" ", "_"): r["steps_to_tol"] for n, r in gd["ravine"]["runners"].items()
+            },
+            "race_final_f": {
+                n.replace(" ", "_").replace("+", "plus"): r["final_value"]
+                for n, r in gd["race"]["runners"].items()
+            },
+            "batch_final_loss": {
+                f"batch_{r['batch_size']}": r["final_loss"] for r in gd["batch_size"]["runs"]
+            },
+        },
     }
 
 

@@ -35,7 +35,8 @@ class TrainConfig:
     momentum: float = 0.0
     seed: int = 0
     eval_batch_size: int = 2000
-    loss: str = "cross_entropy"  # "cross_entropy" | "mse" (softmax vs one-hot)
+    loss: str = "cross_entropy"  # see LOSSES
+    log_every: int = 1  # print a summary line every this many epochs (0: never)
 
 
 @dataclass
@@ -126,7 +127,17 @@ def softmax_mse(logits: torch.Tensor, y: torch.Tensor, reduction: str = "mean") 
     return per_sample.sum() if reduction == "sum" else per_sample.mean()
 
 
-LOSSES = {"cross_entropy": F.cross_entropy, "mse": softmax_mse}
+def probability_mse(probs: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    """Squared error of a single probability output (e.g. a sigmoid unit) against 0/1 labels."""
+    return F.mse_loss(probs[:, 0], y.to(probs.dtype), reduction=reduction)
+
+
+LOSSES = {"cross_entropy": F.cross_entropy, "mse": softmax_mse, "mse_prob": probability_mse}
+
+
+def predicted_class(outputs: torch.Tensor) -> torch.Tensor:
+    """argmax over class scores, or a 0.5 threshold for a single probability output."""
+    return outputs.argmax(dim=1) if outputs.shape[1] > 1 else (outputs[:, 0] > 0.5).long()
 
 
 def loss_function(name: str):
@@ -151,14 +162,16 @@ def evaluate(
         logits = model(x[start : start + batch_size])
         target = y[start : start + batch_size]
         total_loss += criterion(logits, target, reduction="sum").double()
-        correct += (logits.argmax(dim=1) == target).sum()
+        correct += (predicted_class(logits) == target).sum()
     return total_loss.item() / len(x), correct.item() / len(x)
 
 
 @torch.inference_mode()
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor:
     model.eval()
-    return torch.cat([model(x[i : i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)])
+    return torch.cat(
+        [predicted_class(model(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]
+    )
 
 
 def fit(
@@ -217,7 +230,8 @@ def fit(
             )
         record["seconds"] = time.perf_counter() - epoch_start
         history.epochs.append(record)
-        summary = ", ".join(f"{k}={v:.4f}" for k, v in record.items() if k != "epoch")
-        print(f"{desc} epoch {epoch}: {summary}", flush=True)
+        if config.log_every and epoch % config.log_every == 0:
+            summary = ", ".join(f"{k}={v:.4f}" for k, v in record.items() if k != "epoch")
+            print(f"{desc} epoch {epoch}: {summary}", flush=True)
     history.train_seconds = time.perf_counter() - start
     return history

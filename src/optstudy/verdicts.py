@@ -122,8 +122,8 @@ class Verdict:
 
 
 def pp(fraction: float) -> str:
-    """A fraction as percentage points, e.g. 0.0071 -> '0.71 pp'."""
-    return f"{100 * fraction:.2f} pp"
+    """A fraction as percentage points, e.g. 0.0071 -> '0.71 pp' (never 'nan pp')."""
+    return f"{100 * fraction:.2f} pp" if math.isfinite(fraction) else "n/a"
 
 
 def instability_reasons(s: LrSummary, rules: LrRules) -> list[str]:
@@ -188,3 +188,51 @@ def judge_sweep(summaries: list[LrSummary], rules: LrRules) -> dict[float, Verdi
             sentence = f"Works, but ends {pp(gap)} below the best learning rate."
         verdicts[s.lr] = Verdict(speed, stability, final, sentence, reasons)
     return verdicts
+
+
+# --------------------------------------------------------------------------- XOR
+
+
+def xor_epochs(runs: list[dict]) -> int:
+    return runs[0]["curve"]["epoch"][-1]
+
+
+def xor_median_epoch(runs: list[dict]) -> float:
+    """Median epoch at which loss fell below the threshold (inf if most seeds never did)."""
+    epochs = sorted(r["epoch_below_threshold"] or math.inf for r in runs)
+    return statistics.median(epochs)
+
+
+def xor_behaviour(runs: list[dict], smooth_max: float) -> str:
+    """Diverges / Stalls / Oscillates / Converges, with the share of seeds that solved XOR.
+
+    Oscillates: a solving seed's loss rose in more than `smooth_max` of its epochs.
+    """
+    n, solved = len(runs), sum(r["solved"] for r in runs)
+    if any(r["diverged"] for r in runs):
+        return "Diverges"
+    if solved == 0:
+        return "Stalls"
+    rough = any(r["loss_increases"] > smooth_max * xor_epochs(runs) for r in runs if r["solved"])
+    label = "Oscillates" if rough else "Converges"
+    return label if solved == n else f"{label} ({solved} of {n} seeds)"
+
+
+def xor_verdict(runs: list[dict], smooth_max: float, threshold: float) -> str:
+    behaviour = xor_behaviour(runs, smooth_max)
+    median = xor_median_epoch(runs)
+    stuck = sum(not r["solved"] for r in runs)
+    if behaviour == "Stalls":
+        return (
+            f"Stalls: no seed solves XOR in {xor_epochs(runs)} epochs "
+            f"(loss stays near 0.25, outputs near 0.5)."
+        )
+    if behaviour == "Diverges":
+        return "Diverges: the loss becomes non-finite."
+    speed = (
+        f"median seed reaches loss < {threshold:g} at epoch {median:.0f}"
+        if math.isfinite(median)
+        else f"most seeds never reach loss < {threshold:g}"
+    )
+    note = f"; {stuck} seed(s) stuck in a local minimum" if stuck else ""
+    return f"{behaviour}: {speed}{note}."

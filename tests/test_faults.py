@@ -1,0 +1,157 @@
+"""Faults with the real DVC CLI: divergence, interrupted stages, determinism, parallel runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from project import BIN, dvc, ran_stages, set_params, sh
+
+# wall times and the code revision describe the run, not its results
+TIMING_KEYS = {"seconds", "train_seconds", "wall_seconds", "git_revision"}
+
+
+def restore(project: Path) -> None:
+    sh(["git", "checkout", "params.yaml"], project)
+    dvc("repro", cwd=project)
+
+
+def without_timing(value):
+    if isinstance(value, dict):
+        return {k: without_timing(v) for k, v in value.items() if k not in TIMING_KEYS}
+    if isinstance(value, list):
+        return [without_timing(v) for v in value]
+    return value
+
+
+def test_divergence_is_recorded_and_the_pipeline_carries_on(project: Path) -> None:
+    set_params(project, mnist_lr__lrs=[1.0e-3, 10.0], mnist_lr__optimizer="sgd")
+    try:
+        dvc("repro", cwd=project)
+        run = json.loads((project / "data/mnist_lr/lr_10.0/runs.json").read_text())["runs"][0]
+        assert run["diverged"] is True and run["diverged_epoch"] == 1
+        assert run["epochs"][0]["train_loss"] is None  # non-finite: recorded as null, not NaN
+        report = (project / "reports/report.md").read_text()
+        assert "Diverged / collapsed" in report and "non-finite loss" in report
+        assert not re.search(r"\b(nan|inf)\b", report, re.IGNORECASE)
+        metrics = json.loads((project / "reports/metrics.json").read_text())["mnist_lr"]
+        assert metrics["lr_1e+01"]["diverged_runs"] == 1 and metrics["best_lr"] == 0.001
+    finally:
+        restore(project)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_killed_training_stage_leaves_nothing_that_looks_complete(project: Path, sig) -> None:
+    set_params(project, mnist_lr__epochs=200)  # long enough to be killed mid-training
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    process = subprocess.Popen(
+        [str(BIN / "dvc"), "repro", "mnist_lr@0.001"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        for line in process.stdout:
+            if "epoch 2:" in line or time.monotonic() > deadline:
+                break
+        os.killpg(process.pid, sig)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    run_dir = project / "data/mnist_lr/lr_0.001"
+    assert not (run_dir / "runs.json").exists()
+    assert not (run_dir / "model_seed0.pt").exists()
+    leftovers = [p.name for p in run_dir.glob("*")] if run_dir.exists() else []
+    assert all(name.startswith(".") and name.endswith(".tmp") for name in leftovers), leftovers
+    sh(["git", "checkout", "params.yaml"], project)
+    result = dvc("repro", cwd=project)  # recovers: the killed stage is rebuilt (or restored)
+    assert "mnist_lr@0.001" in result.stdout
+    assert (run_dir / "runs.json").is_file()
+    assert "up to date" in dvc("status", cwd=project).stdout
+
+
+def test_same_params_give_identical_metrics(project: Path) -> None:
+    files = ["reports/metrics.json", "reports/curves/mnist_lr.csv"]
+    before = {f: (project / f).read_bytes() for f in files}
+    runs_file = project / "data/mnist_lr/lr_0.001/runs.json"
+    runs_before = without_timing(json.loads(runs_file.read_text()))
+    model_file = project / "data/mnist_lr/lr_0.001/model_seed0.pt"
+    weights_before = torch.load(model_file, weights_only=True)["state_dict"]
+    result = dvc("repro", "--force", "mnist_lr@0.001", "evaluate", "report", cwd=project)
+    assert {"mnist_lr@0.001", "report"} <= ran_stages(result.stdout)
+    assert without_timing(json.loads(runs_file.read_text())) == runs_before
+    weights_after = torch.load(model_file, weights_only=True)["state_dict"]
+    assert all(torch.equal(weights_before[k], weights_after[k]) for k in weights_before)
+    assert {f: (project / f).read_bytes() for f in files} == before
+
+
+def test_exp_run_with_a_bad_value_fails_before_training(project: Path) -> None:
+    try:
+        result = dvc("exp", "run", "-S", "mnist_lr.epochs=0", cwd=project, check=False)
+        assert result.returncode != 0
+        output = result.stdout + result.stderr
+        assert "mnist_lr.epochs = 0: Input should be greater than or equal to 1" in output
+        assert "epoch 1:" not in output  # no training step ran
+    finally:
+        restore(project)
+
+
+def test_exp_run_with_a_tiny_learning_rate(project: Path) -> None:
+    try:
+        result = dvc("exp", "run", "-S", "mnist_lr.lrs=[0.00001,0.001]", cwd=project)
+        assert "mnist_lr@1e-05" in ran_stages(result.stdout)
+        metrics = json.loads((project / "reports/metrics.json").read_text())["mnist_lr"]
+        assert set(metrics) >= {"lr_1e-05", "lr_1e-03"}
+    finally:
+        restore(project)
+
+
+def experiments(shown) -> list[tuple[int, float]]:
+    """(epochs, test loss at lr 1e-3) of every experiment in `dvc exp show --json` output."""
+    found = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            data = node.get("data")
+            if isinstance(data, dict) and node.get("name") and "params" in data:
+                params = data["params"]["params.yaml"]["data"]
+                metrics = data.get("metrics", {}).get("reports/metrics.json", {}).get("data")
+                if metrics and node["name"] != "workspace":
+                    found.append(
+                        (params["mnist_lr"]["epochs"], metrics["mnist_lr"]["best_test_acc"])
+                    )
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(shown)
+    return found
+
+
+def test_queued_sweep_runs_two_experiments_in_parallel(project: Path) -> None:
+    dvc("exp", "run", "--queue", "-S", "mnist_lr.epochs=1,3", cwd=project)
+    dvc("queue", "start", "-j", "2", cwd=project)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        status = dvc("queue", "status", cwd=project).stdout
+        if not re.search(r"\b(Queued|Running)\b", status):
+            break
+        time.sleep(3)
+    assert "Failed" not in status, status + dvc("queue", "logs", "--help", cwd=project).stdout
+    results = dict(experiments(json.loads(dvc("exp", "show", "--json", cwd=project).stdout)))
+    assert {1, 3} <= set(results), results
+    assert results[1] != results[3]  # distinct runs, distinct results
