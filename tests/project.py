@@ -18,9 +18,18 @@ BIN = Path(sys.executable).parent
 COPIED = ["dvc.yaml", "params.yaml", "claims.yaml", "stages", "src"]
 
 
+def project_env(root: Path) -> dict[str, str]:
+    """The venv's tools first; the project's own copy of src/ ahead of the installed one."""
+    return {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(root / "src"),
+        "DVC_NO_ANALYTICS": "1",
+    }
+
+
 def sh(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1"}
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    result = subprocess.run(args, cwd=cwd, env=project_env(cwd), capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(
             f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
@@ -77,6 +86,11 @@ def make_project(root: Path, mirror: Path) -> Path:
         xor_numpy__seeds=[0, 1],
         xor_torch__epochs=100,
         xor_torch__seeds=[0],
+        mnist_epochs__max_epochs=4,
+        mnist_epochs__patience=1,
+        grad_flow__depth=3,
+        grad_flow__width=16,
+        grad_flow__epochs=1,
     )
     result = dvc("repro", cwd=root)
     assert ran_stages(result.stdout) == {
@@ -91,6 +105,8 @@ def make_project(root: Path, mirror: Path) -> Path:
         "xor_torch",
         "backprop",
         "gd_basics",
+        "mnist_epochs",
+        "grad_flow",
         "report",
     }
     sh(["git", "add", "-A"], root)

@@ -18,8 +18,10 @@ PARAMS = load_params()
 def test_worked_backprop_matches_autograd() -> None:
     p = PARAMS.backprop
     result = worked_example(p)
-    params = {k: torch.tensor(getattr(p, k), dtype=torch.float64, requires_grad=True)
-              for k in ("W1", "b1", "W2", "b2")}  # fmt: skip
+    params = {
+        k: torch.tensor(getattr(p, k), dtype=torch.float64, requires_grad=True)
+        for k in ("W1", "b1", "W2", "b2")
+    }
     x = torch.tensor([p.x], dtype=torch.float64)
     z1 = x @ params["W1"] + params["b1"]
     z2 = torch.relu(z1) @ params["W2"] + params["b2"]
@@ -28,9 +30,14 @@ def test_worked_backprop_matches_autograd() -> None:
     loss.backward()
     v = result["values"]
     assert result["loss"] == pytest.approx(loss.item(), rel=1e-12)
-    for ours, ref in [("dW1", params["W1"].grad), ("db1", params["b1"].grad),
-                      ("dW2", params["W2"].grad), ("db2", params["b2"].grad),
-                      ("dZ2", z2.grad[0]), ("dZ1", z1.grad[0])]:  # fmt: skip
+    for ours, ref in [
+        ("dW1", params["W1"].grad),
+        ("db1", params["b1"].grad),
+        ("dW2", params["W2"].grad),
+        ("db2", params["b2"].grad),
+        ("dZ2", z2.grad[0]),
+        ("dZ1", z1.grad[0]),
+    ]:
         np.testing.assert_allclose(v[ours], ref.numpy(), rtol=1e-10, atol=1e-15, err_msg=ours)
     # the source's hand-computed values
     np.testing.assert_allclose(v["Z1"], [0.19, 0.14, -0.03], atol=1e-12)
@@ -53,8 +60,13 @@ def test_numpy_xor_at_lr_1_solves_for_seed_1() -> None:
 
 
 def xor_run(solved: bool, increases: int = 0, epoch: int | None = 100, diverged: bool = False):
-    return {"solved": solved, "loss_increases": increases, "epoch_below_threshold": epoch,
-            "diverged": diverged, "curve": {"epoch": [1, 1000]}}  # fmt: skip
+    return {
+        "solved": solved,
+        "loss_increases": increases,
+        "epoch_below_threshold": epoch,
+        "diverged": diverged,
+        "curve": {"epoch": [1, 1000]},
+    }
 
 
 @pytest.mark.parametrize(

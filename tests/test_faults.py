@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from project import BIN, dvc, ran_stages, set_params, sh
+from project import BIN, dvc, project_env, ran_stages, set_params, sh
 
 # wall times and the code revision describe the run, not its results
 TIMING_KEYS = {"seconds", "train_seconds", "wall_seconds", "git_revision"}
@@ -50,11 +50,10 @@ def test_divergence_is_recorded_and_the_pipeline_carries_on(project: Path) -> No
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_killed_training_stage_leaves_nothing_that_looks_complete(project: Path, sig) -> None:
     set_params(project, mnist_lr__epochs=200)  # long enough to be killed mid-training
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     process = subprocess.Popen(
         [str(BIN / "dvc"), "repro", "mnist_lr@0.001"],
         cwd=project,
-        env=env,
+        env=project_env(project),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

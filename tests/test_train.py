@@ -103,3 +103,33 @@ def test_pool_before_relu_is_the_sources_network() -> None:
     (ga,) = torch.autograd.grad(a.square().sum(), x)
     (gb,) = torch.autograd.grad(b.square().sum(), x)
     assert torch.equal(ga, gb)
+
+
+def test_onecycle_schedule_and_norms_are_recorded(tensors) -> None:
+    _, history = train_once(tensors, schedule="onecycle", max_lr=1e-2, pct_start=0.3, epochs=2)
+    lrs = [lr for epoch in history.batch_lrs for lr in epoch]
+    assert len(lrs) == 2 * (512 // 32)
+    peak = lrs.index(max(lrs))
+    assert max(lrs) == pytest.approx(1e-2) and 0 < peak < len(lrs) - 1
+    assert lrs[0] < 1e-3 and lrs[-1] < 1e-4  # warm up from max_lr/25, anneal far below
+    record = history.epochs[-1]
+    assert (
+        set(record["grad_norms"])
+        == set(record["update_norms"])
+        == {name for name, _ in DigitClassifier().named_parameters()}
+    )
+    assert all(v > 0 for v in record["update_norms"].values())
+
+
+def test_validation_split_is_seeded_and_disjoint() -> None:
+    from optstudy.mnist_epochs import split_train_val
+
+    images = np.arange(100, dtype=np.uint8).reshape(100, 1, 1, 1)
+    split = Split(images, np.arange(100, dtype=np.int64))
+    train, val = split_train_val(split, 0.1, seed=0)
+    again, val_again = split_train_val(split, 0.1, seed=0)
+    assert len(val.labels) == 10 and len(train.labels) == 90
+    assert not set(train.labels) & set(val.labels)
+    assert np.array_equal(val.labels, val_again.labels)
+    with pytest.raises(ValueError, match="val_fraction = 0.001 leaves 0 validation"):
+        split_train_val(split, 0.001, seed=0)

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from optstudy.params import LrRules
-from optstudy.verdicts import COLLAPSED, judge_sweep, summarise
+from optstudy.verdicts import COLLAPSED, early_stopping, gradient_flow, judge_sweep, summarise
 
 RULES = LrRules(
     collapse_acc=0.2,
@@ -103,3 +103,28 @@ def test_summary_statistics() -> None:
     s = summarise(1e-3, [run([0.98, 0.99]), run([0.96, 0.97])], RULES)
     assert s.final_acc_mean == pytest.approx(0.98) and s.final_acc_std == pytest.approx(0.01)
     assert s.gain_per_epoch == pytest.approx(0.01) and s.seeds == 2
+
+
+@pytest.mark.parametrize(
+    ("losses", "patience", "expected"),
+    [
+        ([1.0, 0.8, 0.6, 0.5, 0.45], 2, (5, 5)),  # always improving: never stops
+        ([1.0, 0.5, 0.6, 0.7, 0.8, 0.9], 3, (2, 5)),  # best at 2, three bad epochs
+        ([1.0, 0.5, 0.4995, 0.4992, 0.3], 2, (2, 4)),  # gains below min_delta do not count
+    ],
+)
+def test_early_stopping(losses: list[float], patience: int, expected: tuple[int, int]) -> None:
+    assert early_stopping(losses, patience, min_delta=0.001) == expected
+
+
+@pytest.mark.parametrize(
+    ("norms", "flag"),
+    [
+        ([0.5, 0.6, 0.4], "healthy"),
+        ([2.9e-6, 1e-3, 0.5], "vanishing"),
+        ([0.5, 300.0, 0.4], "exploding"),
+        ([0.5, math.inf, 0.4], "exploding"),
+    ],
+)
+def test_gradient_flow_flags(norms: list[float], flag: str) -> None:
+    assert gradient_flow(norms, vanishing_ratio=0.01, exploding_norm=100.0) == flag

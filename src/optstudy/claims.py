@@ -6,12 +6,13 @@ Each check returns what was measured, in words with numbers, and whether the cla
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from optstudy.params import read_yaml
-from optstudy.verdicts import xor_behaviour, xor_median_epoch
+from optstudy.verdicts import early_stopping, xor_behaviour, xor_median_epoch
 
 CLAIMS_FILE = Path("claims.yaml")
 
@@ -20,6 +21,7 @@ CLAIMS_FILE = Path("claims.yaml")
 class Check:
     measured: str
     held: bool
+    status: str = ""  # set by check_claims: held / did not hold / not comparable (...)
 
 
 def _epoch(value: float) -> str:
@@ -27,7 +29,7 @@ def _epoch(value: float) -> str:
 
 
 def _xor_numpy(lr: float, accept: Callable[[str], bool]):
-    def check(results: dict, params) -> Check:
+    def check(results: dict, params, claim: dict) -> Check:
         runs = results["sweep"][str(lr)]
         behaviour = xor_behaviour(runs, params.xor_numpy.smooth_max_increases)
         solved = sum(r["solved"] for r in runs)
@@ -41,7 +43,7 @@ def _xor_numpy(lr: float, accept: Callable[[str], bool]):
     return check
 
 
-def xor_slowest(results: dict, params) -> Check:
+def xor_slowest(results: dict, params, claim: dict) -> Check:
     speed = {lr: xor_median_epoch(runs) for lr, runs in results["sweep"].items()}
     measured = ", ".join(f"lr {lr}: {_epoch(v)}" for lr, v in speed.items())
     return Check(
@@ -53,14 +55,14 @@ def _torch_speed(results: dict) -> dict[str, float]:
     return {name: xor_median_epoch(c["runs"]) for name, c in results["configs"].items()}
 
 
-def adam_fastest(results: dict, params) -> Check:
+def adam_fastest(results: dict, params, claim: dict) -> Check:
     speed = _torch_speed(results)
     best = min(speed.values())
     measured = ", ".join(f"{k}: {_epoch(v)}" for k, v in speed.items())
     return Check(f"median epoch to threshold: {measured}", speed.get("adam lr=0.1") == best)
 
 
-def sgd_slowest(results: dict, params) -> Check:
+def sgd_slowest(results: dict, params, claim: dict) -> Check:
     speed = _torch_speed(results)
     worst = max(speed.values())
     tied = [k for k, v in speed.items() if v == worst]
@@ -70,7 +72,7 @@ def sgd_slowest(results: dict, params) -> Check:
     return Check(f"median epoch to threshold: {measured}", "sgd lr=0.01" in tied)
 
 
-def adam_smooth(results: dict, params) -> Check:
+def adam_smooth(results: dict, params, claim: dict) -> Check:
     runs = results["configs"]["adam lr=0.01"]["runs"]
     epochs = runs[0]["curve"]["epoch"][-1]
     worst = max(r["loss_increases"] for r in runs)
@@ -81,14 +83,14 @@ def adam_smooth(results: dict, params) -> Check:
     )
 
 
-def parabola_theory(results: dict, params) -> Check:
+def parabola_theory(results: dict, params, claim: dict) -> Check:
     rows = results["parabola"]
     wrong = [r["lr"] for r in rows if not r["matches_theory"]]
     measured = "; ".join(f"lr {r['lr']:g}: {r['observed']}" for r in rows)
     return Check(measured, not wrong)
 
 
-def ravine_momentum(results: dict, params) -> Check:
+def ravine_momentum(results: dict, params, claim: dict) -> Check:
     runners = results["ravine"]["runners"]
     gd, mom = runners["gradient descent"]["steps_to_tol"], runners["momentum"]["steps_to_tol"]
     gd_steps, mom_steps = gd or math.inf, mom or math.inf
@@ -98,7 +100,7 @@ def ravine_momentum(results: dict, params) -> Check:
     )
 
 
-def batch_noise(results: dict, params) -> Check:
+def batch_noise(results: dict, params, claim: dict) -> Check:
     runs = sorted(results["batch_size"]["runs"], key=lambda r: r["batch_size"])
     updates = [r["updates"] for r in runs]
     uphill = [r["uphill_fraction"] for r in runs]
@@ -111,7 +113,53 @@ def batch_noise(results: dict, params) -> Check:
     return Check(measured, more_updates and noisier and uphill[0] > uphill[-1])
 
 
-CHECKS: dict[str, Callable[[dict, object], Check]] = {
+def _in_range(value: float, bounds: list[float]) -> bool:
+    return bounds[0] <= value <= bounds[1]
+
+
+def epochs_table(results: dict, params, claim: dict) -> Check:
+    epoch = claim["epoch"]
+    if epoch > len(results["epochs"]):
+        return Check(f"not measured: the run has {len(results['epochs'])} epochs", False)
+    record = results["epochs"][epoch - 1]
+    parts, held = [], True
+    for key in ("train_acc", "val_acc"):
+        if key in claim:
+            parts.append(
+                f"{key.split('_')[0]} {100 * record[key]:.2f} % (claimed "
+                f"{100 * claim[key][0]:g}–{100 * claim[key][1]:g} %)"
+            )
+            held &= _in_range(record[key], claim[key])
+    if "val_acc" not in claim:
+        parts.append(f"val {100 * record['val_acc']:.2f} %")
+    return Check(f"epoch {epoch}: " + ", ".join(parts), held)
+
+
+def overfitting_start(results: dict, params, claim: dict) -> Check:
+    p = params.mnist_epochs
+    losses = [e["val_loss"] for e in results["epochs"]]
+    best, stop = early_stopping(losses, p.patience, p.min_delta)
+    return Check(
+        f"validation loss is lowest at epoch {best} (early stopping would stop at epoch {stop})",
+        _in_range(best, claim["epochs"]),
+    )
+
+
+def total_update_norm(record: dict) -> float:
+    return math.sqrt(sum(v * v for v in record["update_norms"].values()))
+
+
+def early_epochs_move_most(results: dict, params, claim: dict) -> Check:
+    norms = [total_update_norm(e) for e in results["epochs"]]
+    late = statistics.fmean(norms[-5:])
+    return Check(
+        f"weight change ‖Δθ‖: epoch 1 {norms[0]:.3f}, mean of the last 5 epochs "
+        f"{late:.3f} ({norms[0] / late:.1f}×)",
+        norms[0] > 2 * late,
+    )
+
+
+CHECKS: dict[str, Callable[[dict, object, dict], Check]] = {
     "xor_numpy_lr_slow": xor_slowest,
     "xor_numpy_lr_steady": _xor_numpy(0.1, lambda b: b == "Converges"),
     "xor_numpy_lr_unstable": _xor_numpy(1.0, lambda b: b.startswith(("Oscillates", "Diverges"))),
@@ -121,6 +169,12 @@ CHECKS: dict[str, Callable[[dict, object], Check]] = {
     "parabola_theory": parabola_theory,
     "ravine_momentum": ravine_momentum,
     "batch_noise": batch_noise,
+    "epochs_table_3": epochs_table,
+    "epochs_table_10": epochs_table,
+    "epochs_table_30": epochs_table,
+    "epochs_table_50": epochs_table,
+    "overfitting_from_30": overfitting_start,
+    "early_epochs_move_most": early_epochs_move_most,
 }
 
 
@@ -132,5 +186,18 @@ def load_claims(path: Path = CLAIMS_FILE) -> dict[str, list[dict]]:
     return claims
 
 
-def check_claims(study: str, results: dict, params, claims: dict) -> list[tuple[str, Check]]:
-    return [(c["claim"], CHECKS[c["id"]](results, params)) for c in claims.get(study, [])]
+def status(check: Check, claim: dict, subset: bool) -> str:
+    """A claim about full-dataset numbers cannot be confirmed or refuted on a subset."""
+    if subset and claim.get("needs_full_data"):
+        return "not comparable (subset data)"
+    return "held" if check.held else "did not hold"
+
+
+def check_claims(
+    study: str, results: dict, params, claims: dict, subset: bool = False
+) -> list[tuple[str, Check]]:
+    checked = []
+    for claim in claims.get(study, []):
+        check = CHECKS[claim["id"]](results, params, claim)
+        checked.append((claim["claim"], replace(check, status=status(check, claim, subset))))
+    return checked

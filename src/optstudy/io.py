@@ -48,7 +48,7 @@ def json_safe(value: Any) -> Any:
 
 def write_json(path: Path | str, data: Any) -> None:
     with atomic_open(path) as handle:
-        json.dump(json_safe(data), handle, indent=2, sort_keys=True, allow_nan=False)
+        json.dump(json_safe(data), handle, indent=2, allow_nan=False)  # insertion order
         handle.write("\n")
 
 

@@ -39,7 +39,46 @@ class DigitClassifier(nn.Module):
         return self.head(self.features(x))
 
 
-MODELS = {"digit_classifier": DigitClassifier}
+class SimpleCNN(nn.Module):
+    """The epochs study's network: one conv layer (1→10, 3×3, no padding) and a linear head."""
+
+    def __init__(self, image_size: int = 28, classes: int = 10) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 10, kernel_size=3)
+        self.fc = nn.Linear(10 * (image_size - 2) ** 2, classes)  # 6760 for 28×28
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(torch.relu(self.conv(x)).flatten(1))
+
+
+class DeepMLP(nn.Module):
+    """`depth` hidden layers of `width` units: deep enough to show vanishing gradients.
+
+    Each activation gets its textbook initialisation (He for ReLU, Xavier for sigmoid), so
+    a difference in gradient flow comes from the activation, not from a poor init.
+    """
+
+    def __init__(self, depth: int, width: int, activation: str, inputs: int = 784) -> None:
+        super().__init__()
+        act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[activation]
+        layers: list[nn.Module] = [nn.Flatten()]
+        for i in range(depth):
+            layers += [nn.Linear(inputs if i == 0 else width, width), act()]
+        layers.append(nn.Linear(width, 10))
+        self.net = nn.Sequential(*layers)
+        for layer in self.net:
+            if isinstance(layer, nn.Linear):
+                if activation == "relu":
+                    nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+                else:
+                    nn.init.xavier_normal_(layer.weight)
+                nn.init.zeros_(layer.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+MODELS = {"digit_classifier": DigitClassifier, "simple_cnn": SimpleCNN}
 
 
 def build_model(name: str, **kwargs: int) -> nn.Module:

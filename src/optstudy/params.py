@@ -204,6 +204,39 @@ class GdBasics(Section):
     batch_size: BatchSize
 
 
+class MnistEpochs(Section):
+    max_epochs: Annotated[int, Field(ge=1, le=1000)]
+    batch_size: Annotated[int, Field(ge=1, le=65536)]
+    eval_batch_size: Annotated[int, Field(ge=1, le=65536)]
+    lr: LearningRate
+    momentum: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+    val_fraction: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+    split_seed: Seed
+    seed: Seed
+    patience: Annotated[int, Field(ge=1, le=1000)]
+    min_delta: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class GradFlow(Section):
+    depth: Annotated[int, Field(ge=1, le=100)]
+    width: Annotated[int, Field(ge=1, le=4096)]
+    activations: Annotated[list[Literal["sigmoid", "relu"]], Field(min_length=1)]
+    epochs: Annotated[int, Field(ge=1, le=100)]
+    batch_size: Annotated[int, Field(ge=1, le=65536)]
+    eval_batch_size: Annotated[int, Field(ge=1, le=65536)]
+    lr: LearningRate
+    val_fraction: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+    split_seed: Seed
+    seed: Seed
+    vanishing_ratio: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+    exploding_norm: PositiveFloat
+
+    @field_validator("activations")
+    @classmethod
+    def _unique(cls, value: list[Any]) -> list[Any]:
+        return _refuse_duplicates(value)
+
+
 class Params(Section):
     runtime: Runtime
     data: Data
@@ -213,6 +246,8 @@ class Params(Section):
     xor_torch: XorTorch
     backprop: Backprop
     gd_basics: GdBasics
+    mnist_epochs: MnistEpochs
+    grad_flow: GradFlow
 
 
 def _refuse_duplicates(values: list[Any]) -> list[Any]:

@@ -11,13 +11,23 @@ import math
 import statistics
 from pathlib import Path
 
-from optstudy import figures, report_basics
+from optstudy import figures, report_basics, report_training
 from optstudy.claims import check_claims, load_claims
 from optstudy.io import atomic_open, read_json, write_json, write_text
+from optstudy.mnist_epochs import layer_weight_norms
 from optstudy.mnist_lr import load_runs
 from optstudy.params import LrRules, Params
 from optstudy.report_format import lr_key, num, pct, pct_pm, table
-from optstudy.verdicts import LrSummary, Verdict, judge_sweep, pp, run_stats, summarise
+from optstudy.verdicts import (
+    LrSummary,
+    Verdict,
+    early_stopping,
+    gradient_flow,
+    judge_sweep,
+    pp,
+    run_stats,
+    summarise,
+)
 
 REPORTS = Path("reports")
 
@@ -178,14 +188,16 @@ def build_report(params: Params, data_root: Path = Path("data"), out: Path = REP
     evaluation = read_json(out / "evaluate" / "summary.json")
     basics = {
         name: read_json(data_root / name / "results.json")
-        for name in ("xor_numpy", "xor_torch", "backprop", "gd_basics")
+        for name in ("xor_numpy", "xor_torch", "backprop", "gd_basics", "mnist_epochs", "grad_flow")
     }
     claims = load_claims()
+    mnist_subset = meta["mnist"]["subset"]["train"]
 
     summaries = [summarise(lr, runs[lr]["runs"], study.rules) for lr in study.lrs]
     verdicts = judge_sweep(summaries, study.rules)
     figures.lr_curves(runs, out / "figures" / "mnist_lr_curves.png")
     write_curves(runs, out / "curves" / "mnist_lr.csv")
+    write_epoch_curves(basics["mnist_epochs"], out / "curves" / "mnist_epochs.csv")
     write_json(out / "metrics.json", metrics(summaries, verdicts, evaluation, basics, params))
 
     data_table, warnings = data_section(meta)
@@ -195,13 +207,18 @@ def build_report(params: Params, data_root: Path = Path("data"), out: Path = REP
         report_basics.xor_torch_section(basics["xor_torch"], params, claims, out),
         report_basics.backprop_section(basics["backprop"], params),
         report_basics.gd_section(basics["gd_basics"], params, claims, out),
+        report_training.epochs_section(basics["mnist_epochs"], params, claims, out, mnist_subset),
+        report_training.grad_flow_section(
+            basics["grad_flow"], basics["mnist_epochs"], runs, params, out
+        ),
     ]
     checked = [
         check
-        for name in ("xor_numpy", "xor_torch", "gd_basics")
-        for check in check_claims(name, basics[name], params, claims)
+        for name in ("xor_numpy", "xor_torch", "gd_basics", "mnist_epochs")
+        for check in check_claims(name, basics[name], params, claims, subset=mnist_subset)
     ]
-    held = sum(c.held for _, c in checked)
+    held = sum(c.status == "held" for _, c in checked)
+    not_comparable = sum(c.status.startswith("not comparable") for _, c in checked)
     mnist = meta["mnist"]
     summary_lines = [f"- **lr={s.lr:g}**: {verdicts[s.lr].verdict}" for s in summaries]
     text = f"""# How neural networks learn: study report
@@ -222,8 +239,9 @@ Best learning rate: **{evaluation["best_lr"]:g}**, {pct(evaluation["test_acc"])}
 ({evaluation["errors"]} errors on {evaluation["test_samples"]:,} test images,
 seed {evaluation["seed"]}).
 
-From-scratch studies (XOR, gradient descent): **{held} of {len(checked)}** source claims
-held; see each section's claims table.
+Source claims checked (XOR, gradient descent, epochs): **{held} of {len(checked)}** held,
+{not_comparable} not comparable here (measured on subset data); see each section's claims
+table.
 
 {(chr(10) * 2).join("> **Data note.** " + w for w in warnings)}
 
@@ -320,6 +338,10 @@ def metrics(
         for c in basics["xor_torch"]["configs"].values()
     }
     gd = basics["gd_basics"]
+    epochs = basics["mnist_epochs"]["epochs"]
+    rules = params.mnist_epochs
+    best, stop = early_stopping([e["val_loss"] for e in epochs], rules.patience, rules.min_delta)
+    flow = params.grad_flow
     return {
         "mnist_lr": {
             "best_lr": evaluation["best_lr"],
@@ -344,6 +366,21 @@ def metrics(
                 f"batch_{r['batch_size']}": r["final_loss"] for r in gd["batch_size"]["runs"]
             },
         },
+        "mnist_epochs": {
+            "best_epoch": best,
+            "early_stop_epoch": stop,
+            "val_acc_at_best": epochs[best - 1]["val_acc"],
+            "final_train_acc": epochs[-1]["train_acc"],
+            "final_val_acc": epochs[-1]["val_acc"],
+        },
+        "grad_flow": {
+            act: gradient_flow(
+                [v for _, v in layer_weight_norms(run["epochs"][-1])],
+                flow.vanishing_ratio,
+                flow.exploding_norm,
+            )
+            for act, run in basics["grad_flow"]["runs"].items()
+        },
     }
 
 
@@ -361,3 +398,13 @@ def write_curves(runs: dict[float, dict], path: Path) -> None:
                     got = [v for v in got if v is not None and math.isfinite(v)]
                     values.append(f"{sum(got) / len(got):.6f}" if got else "")
                 handle.write(f"lr={lr:g},{e + 1}," + ",".join(values) + "\n")
+
+
+def write_epoch_curves(results: dict, path: Path) -> None:
+    """Per-epoch train / val / test loss and accuracy of the epochs study (for `dvc plots`)."""
+    keys = [f"{split}_{m}" for m in ("loss", "acc") for split in ("train", "val", "test")]
+    with atomic_open(path) as handle:
+        handle.write("epoch," + ",".join(keys) + "\n")
+        for record in results["epochs"]:
+            values = [num(record.get(k), 6) if record.get(k) is not None else "" for k in keys]
+            handle.write(f"{record['epoch']}," + ",".join(values) + "\n")

@@ -48,7 +48,11 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
 def claims_table(checks: list) -> str:
     """Rows of (claim, Check): what the source said, what was measured, held or not."""
     rows = [
-        [claim, check.measured, "held" if check.held else "**did not hold**"]
+        [
+            claim,
+            check.measured,
+            "**did not hold**" if check.status == "did not hold" else check.status,
+        ]
         for claim, check in checks
     ]
     return table(rows, ["source claim", "measured here", "status"])

@@ -37,6 +37,10 @@ class TrainConfig:
     eval_batch_size: int = 2000
     loss: str = "cross_entropy"  # see LOSSES
     log_every: int = 1  # print a summary line every this many epochs (0: never)
+    schedule: str = "constant"  # "constant" | "onecycle" (OneCycleLR, stepped per batch)
+    max_lr: float = 0.0  # onecycle only
+    pct_start: float = 0.3  # onecycle only
+    track_norms: bool = True  # per-parameter gradient and update norms per epoch
 
 
 @dataclass
@@ -47,6 +51,7 @@ class History:
     diverged: bool = False
     diverged_epoch: int | None = None
     train_seconds: float = 0.0
+    batch_lrs: list[list[float]] = field(default_factory=list)  # per batch, when scheduled
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -120,6 +125,19 @@ def make_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
     raise ValueError(f"unknown optimizer {config.optimizer!r}; expected 'adam' or 'sgd'")
 
 
+def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig, steps_per_epoch: int):
+    if config.schedule == "constant":
+        return None
+    if config.schedule == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(
+            optimizer,
+            max_lr=config.max_lr,
+            total_steps=config.epochs * steps_per_epoch,
+            pct_start=config.pct_start,
+        )
+    raise ValueError(f"unknown schedule {config.schedule!r}; expected 'constant' or 'onecycle'")
+
+
 def softmax_mse(logits: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
     """Squared error between softmax outputs and one-hot targets, summed over classes."""
     one_hot = F.one_hot(y, logits.shape[1]).to(logits.dtype)
@@ -191,6 +209,8 @@ def fit(
     order = torch.Generator().manual_seed(config.seed)
     n = len(x_train)
     n_batches = math.ceil(n / config.batch_size)
+    scheduler = make_scheduler(optimizer, config, n_batches)
+    names, params = zip(*model.named_parameters(), strict=True)
     history = History(config=asdict(config))
     start = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
@@ -198,6 +218,10 @@ def fit(
         model.train()
         permutation = torch.randperm(n, generator=order).to(device)
         losses = torch.empty(n_batches, device=device)
+        if config.track_norms:  # summed on the device: no host sync per step
+            grad_norms = torch.zeros(len(params), device=device)
+            at_start = [p.detach().clone() for p in params]
+        lrs = []
         batches = tqdm(
             range(n_batches),
             desc=f"{desc} epoch {epoch}",
@@ -210,7 +234,12 @@ def fit(
             loss = criterion(model(x_train[index]), y_train[index])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            if config.track_norms:
+                grad_norms += torch.stack([p.grad.detach().norm() for p in params])
             optimizer.step()
+            if scheduler is not None:
+                lrs.append(optimizer.param_groups[0]["lr"])
+                scheduler.step()
             losses[b] = loss.detach()
         batch_losses = losses.double().cpu().numpy()
         record = {
@@ -219,6 +248,14 @@ def fit(
             "train_loss_std": float(batch_losses.std()),
         }
         history.batch_losses.append(batch_losses.tolist())
+        if lrs:
+            history.batch_lrs.append(lrs)
+        if config.track_norms:
+            record["grad_norms"] = dict(zip(names, (grad_norms / n_batches).tolist(), strict=True))
+            updates = torch.stack(
+                [(p.detach() - p0).norm() for p, p0 in zip(params, at_start, strict=True)]
+            )
+            record["update_norms"] = dict(zip(names, updates.tolist(), strict=True))
         if not np.isfinite(batch_losses).all():
             history.diverged, history.diverged_epoch = True, epoch
             record["seconds"] = time.perf_counter() - epoch_start
@@ -231,7 +268,7 @@ def fit(
         record["seconds"] = time.perf_counter() - epoch_start
         history.epochs.append(record)
         if config.log_every and epoch % config.log_every == 0:
-            summary = ", ".join(f"{k}={v:.4f}" for k, v in record.items() if k != "epoch")
+            summary = ", ".join(f"{k}={v:.4f}" for k, v in record.items() if isinstance(v, float))
             print(f"{desc} epoch {epoch}: {summary}", flush=True)
     history.train_seconds = time.perf_counter() - start
     return history

@@ -236,3 +236,39 @@ def xor_verdict(runs: list[dict], smooth_max: float, threshold: float) -> str:
     )
     note = f"; {stuck} seed(s) stuck in a local minimum" if stuck else ""
     return f"{behaviour}: {speed}{note}."
+
+
+# --------------------------------------------------------------------------- epochs
+
+
+def early_stopping(val_losses: list[float], patience: int, min_delta: float) -> tuple[int, int]:
+    """(best epoch, stop epoch) of patience-based early stopping on the validation loss.
+
+    An epoch improves when its loss is below the best so far by more than `min_delta`;
+    training stops after `patience` epochs without improvement (stop = last epoch if never).
+    """
+    best, best_epoch, waited = math.inf, 0, 0
+    for epoch, loss in enumerate(val_losses, 1):
+        if loss < best - min_delta:
+            best, best_epoch, waited = loss, epoch, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return best_epoch, epoch
+    return best_epoch, len(val_losses)
+
+
+# --------------------------------------------------------------------------- gradient flow
+
+
+def gradient_flow(layer_norms: list[float], vanishing_ratio: float, exploding_norm: float) -> str:
+    """Flag one epoch's per-layer gradient norms (input side first).
+
+    Vanishing: the first layer's norm is below `vanishing_ratio` × the last layer's.
+    Exploding: any norm above `exploding_norm`, or not finite.
+    """
+    if not all(math.isfinite(v) for v in layer_norms) or max(layer_norms) > exploding_norm:
+        return "exploding"
+    if layer_norms[0] < vanishing_ratio * layer_norms[-1]:
+        return "vanishing"
+    return "healthy"

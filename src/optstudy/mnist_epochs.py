@@ -1,0 +1,109 @@
+"""How many epochs? SimpleCNN on MNIST with a held-out validation split and early stopping.
+
+The source chose epochs by watching the *test* set: then the test set helps pick the model
+and no longer measures it. Here a seeded validation split of the training set picks; the
+test set is evaluated every epoch for the record only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optstudy.data import Split, load_split
+from optstudy.models import DeepMLP, SimpleCNN
+from optstudy.params import Params
+from optstudy.train import (
+    TrainConfig,
+    channel_stats,
+    fit,
+    seed_everything,
+    select_device,
+    to_tensors,
+)
+
+
+def split_train_val(split: Split, fraction: float, seed: int) -> tuple[Split, Split]:
+    """A seeded random split; `fraction` of the images go to validation."""
+    n_val = round(len(split.labels) * fraction)
+    if not 0 < n_val < len(split.labels):
+        raise ValueError(
+            f"val_fraction = {fraction} leaves {n_val} validation and "
+            f"{len(split.labels) - n_val} training images of {len(split.labels)}; "
+            "both must be non-empty"
+        )
+    order = np.random.default_rng(seed).permutation(len(split.labels))
+    val, train = order[:n_val], order[n_val:]
+    return Split(split.images[train], split.labels[train]), Split(
+        split.images[val], split.labels[val]
+    )
+
+
+def prepared_tensors(params: Params, prepared, fraction: float, split_seed: int):
+    """train / val / test tensors, normalised with the training split's statistics only."""
+    device = select_device(params.runtime.device)
+    train, val = split_train_val(load_split(prepared, "train"), fraction, split_seed)
+    test = load_split(prepared, "test")
+    mean, std = channel_stats(train.images)
+    tensors = {
+        name: to_tensors(s, mean, std, device)
+        for name, s in (("train", train), ("val", val), ("test", test))
+    }
+    return tensors, device
+
+
+def run_epochs_study(params: Params, prepared) -> dict:
+    p = params.mnist_epochs
+    tensors, device = prepared_tensors(params, prepared, p.val_fraction, p.split_seed)
+    if p.batch_size > len(tensors["train"][1]):
+        raise ValueError(
+            f"mnist_epochs.batch_size = {p.batch_size} is larger than the "
+            f"training split ({len(tensors['train'][1])} images)"
+        )
+    seed_everything(p.seed, params.runtime.threads)
+    model = SimpleCNN().to(device)
+    config = TrainConfig(
+        epochs=p.max_epochs,
+        batch_size=p.batch_size,
+        optimizer="sgd",
+        lr=p.lr,
+        momentum=p.momentum,
+        seed=p.seed,
+        eval_batch_size=p.eval_batch_size,
+    )
+    history = fit(model, tensors["train"], tensors, config, desc="SimpleCNN")
+    return {
+        "counts": {name: int(len(y)) for name, (_, y) in tensors.items()},
+        "device": str(device),
+        **history.as_dict(),
+    }
+
+
+def run_grad_flow_study(params: Params, prepared) -> dict:
+    """Deep MLPs, sigmoid vs ReLU, same depth and data: where do the gradients go?"""
+    p = params.grad_flow
+    tensors, device = prepared_tensors(params, prepared, p.val_fraction, p.split_seed)
+    runs = {}
+    for activation in p.activations:
+        seed_everything(p.seed, params.runtime.threads)
+        model = DeepMLP(p.depth, p.width, activation).to(device)
+        config = TrainConfig(
+            epochs=p.epochs,
+            batch_size=p.batch_size,
+            optimizer="sgd",
+            lr=p.lr,
+            seed=p.seed,
+            eval_batch_size=p.eval_batch_size,
+        )
+        evals = {"val": tensors["val"]}
+        history = fit(model, tensors["train"], evals, config, desc=f"{p.depth}-layer {activation}")
+        runs[activation] = history.as_dict()
+    return {"depth": p.depth, "width": p.width, "runs": runs}
+
+
+def layer_weight_norms(record: dict, key: str = "grad_norms") -> list[tuple[str, float]]:
+    """(layer, norm) of the weight tensors (not biases), input side first."""
+    return [
+        (name.rsplit(".", 1)[0], value)
+        for name, value in record[key].items()
+        if name.endswith("weight")
+    ]
