@@ -91,6 +91,8 @@ def make_project(root: Path, mirror: Path) -> Path:
         grad_flow__depth=3,
         grad_flow__width=16,
         grad_flow__epochs=1,
+        mnist_schedule__epochs=2,
+        mnist_loss__epochs=1,
     )
     result = dvc("repro", cwd=root)
     assert ran_stages(result.stdout) == {
@@ -107,6 +109,8 @@ def make_project(root: Path, mirror: Path) -> Path:
         "gd_basics",
         "mnist_epochs",
         "grad_flow",
+        "mnist_schedule",
+        "mnist_loss",
         "report",
     }
     sh(["git", "add", "-A"], root)

@@ -128,9 +128,8 @@ def experiments(shown) -> list[tuple[int, float]]:
                 params = data["params"]["params.yaml"]["data"]
                 metrics = data.get("metrics", {}).get("reports/metrics.json", {}).get("data")
                 if metrics and node["name"] != "workspace":
-                    found.append(
-                        (params["mnist_lr"]["epochs"], metrics["mnist_lr"]["best_test_acc"])
-                    )
+                    loss = metrics["mnist_lr"]["lr_1e-03"]["test_loss"]
+                    found.append((params["mnist_lr"]["epochs"], loss))
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):

@@ -110,7 +110,7 @@ def test_onecycle_schedule_and_norms_are_recorded(tensors) -> None:
     lrs = [lr for epoch in history.batch_lrs for lr in epoch]
     assert len(lrs) == 2 * (512 // 32)
     peak = lrs.index(max(lrs))
-    assert max(lrs) == pytest.approx(1e-2) and 0 < peak < len(lrs) - 1
+    assert max(lrs) == pytest.approx(1e-2, rel=1e-2) and 0 < peak < len(lrs) - 1
     assert lrs[0] < 1e-3 and lrs[-1] < 1e-4  # warm up from max_lr/25, anneal far below
     record = history.epochs[-1]
     assert (

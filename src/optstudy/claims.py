@@ -12,7 +12,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from optstudy.params import read_yaml
-from optstudy.verdicts import early_stopping, xor_behaviour, xor_median_epoch
+from optstudy.verdicts import (
+    early_stopping,
+    epochs_to_target,
+    mean_curve,
+    xor_behaviour,
+    xor_median_epoch,
+)
 
 CLAIMS_FILE = Path("claims.yaml")
 
@@ -159,6 +165,50 @@ def early_epochs_move_most(results: dict, params, claim: dict) -> Check:
     )
 
 
+def onecycle_faster(results: dict, params, claim: dict) -> Check:
+    target = params.mnist_schedule.target_acc
+    reach = {
+        name: epochs_to_target(mean_curve(runs), target) or math.inf
+        for name, runs in results["runs"].items()
+    }
+    return Check(
+        f"epochs to {100 * target:g} % test accuracy: fixed {_epoch(reach['fixed'])}, "
+        f"OneCycle {_epoch(reach['onecycle'])}",
+        reach["onecycle"] < reach["fixed"],
+    )
+
+
+def ce_beats_mse(results: dict, params, claim: dict) -> Check:
+    final = {name: mean_curve(runs)[-1] for name, runs in results["runs"].items()}
+    gain, needed = final["cross_entropy"] - final["mse"], params.mnist_loss.min_gain
+    return Check(
+        f"final test accuracy (mean of {len(results['runs']['mse'])} seeds): cross-entropy "
+        f"{100 * final['cross_entropy']:.2f} %, MSE {100 * final['mse']:.2f} % "
+        f"(a win needs > {100 * needed:g} pp)",
+        gain > needed,
+    )
+
+
+def ce_gradients_survive(results: dict, params, claim: dict) -> Check:
+    p = params.mnist_loss
+    flow = results["gradient_vs_probability"]
+    measured = flow["measured"]["cross_entropy"]["median_grad_norm"]
+    saturated = [
+        b
+        for b, c in enumerate(flow["bin_centers"])
+        if c < p.saturated_below and measured["cross_entropy"][b] is not None
+    ]
+    if not saturated:
+        return Check(f"no test image has p(true class) < {p.saturated_below:g}", False)
+    ce = statistics.fmean(measured["cross_entropy"][b] for b in saturated)
+    mse = statistics.fmean(measured["mse"][b] for b in saturated)
+    return Check(
+        f"p(true class) < {p.saturated_below:g}: median ‖∂L/∂z‖ cross-entropy "
+        f"{ce:.3g}, MSE {mse:.3g} ({mse / ce:.2g}×)",
+        mse < p.vanish_ratio * ce,
+    )
+
+
 CHECKS: dict[str, Callable[[dict, object, dict], Check]] = {
     "xor_numpy_lr_slow": xor_slowest,
     "xor_numpy_lr_steady": _xor_numpy(0.1, lambda b: b == "Converges"),
@@ -175,6 +225,9 @@ CHECKS: dict[str, Callable[[dict, object, dict], Check]] = {
     "epochs_table_50": epochs_table,
     "overfitting_from_30": overfitting_start,
     "early_epochs_move_most": early_epochs_move_most,
+    "onecycle_faster": onecycle_faster,
+    "ce_beats_mse": ce_beats_mse,
+    "ce_gradients_survive_saturation": ce_gradients_survive,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 
 import matplotlib
@@ -243,4 +244,56 @@ def gradient_flow(curves: dict[str, list[list[float]]], path: Path) -> None:
         )
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
+    save(fig, path)
+
+
+def schedule_study(results: dict, path: Path) -> None:
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for name, runs in results["runs"].items():
+        lrs = runs[0]["batch_lrs"]
+        if lrs:
+            flat = [lr for epoch in lrs for lr in epoch]
+            left.plot(np.arange(1, len(flat) + 1), flat, label=name)
+        else:
+            steps = len(runs[0]["batch_losses"]) * len(runs[0]["batch_losses"][0])
+            left.plot([1, steps], [runs[0]["config"]["lr"]] * 2, label=name)
+        acc = [
+            100 * statistics.fmean(r["epochs"][e]["test_acc"] for r in runs)
+            for e in range(len(runs[0]["epochs"]))
+        ]
+        right.plot(range(1, len(acc) + 1), acc, marker="o", label=name)
+    left.set(xlabel="batch", ylabel="learning rate", yscale="log", title="learning-rate schedule")
+    right.set(xlabel="epoch", ylabel="test accuracy (%)", title="test accuracy per epoch")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    save(fig, path)
+
+
+def loss_study(results: dict, path: Path) -> None:
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for name, runs in results["runs"].items():
+        acc = [
+            100 * statistics.fmean(r["epochs"][e]["test_acc"] for r in runs)
+            for e in range(len(runs[0]["epochs"]))
+        ]
+        left.plot(range(1, len(acc) + 1), acc, marker="o", label=f"trained with {name}")
+    left.set(xlabel="epoch", ylabel="test accuracy (%)", title="test accuracy per epoch")
+    flow = results["gradient_vs_probability"]
+    centers = np.asarray(flow["bin_centers"])
+    for loss, values in flow["analytic"].items():
+        right.plot(centers, values, ls="--", label=f"{loss}, analytic (two classes)")
+    measured = flow["measured"]["cross_entropy"]["median_grad_norm"]
+    for loss, values in measured.items():
+        y = np.array([np.nan if v is None else v for v in values])
+        right.plot(centers, y, marker="o", label=f"{loss}, measured (median per bin)")
+    right.set(
+        xlabel="predicted probability of the true class",
+        yscale="log",
+        ylabel="‖∂loss/∂logits‖ (log scale)",
+        title="gradient at the logits vs confidence",
+    )
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
     save(fig, path)

@@ -7,6 +7,8 @@ test set is evaluated every epoch for the record only.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from optstudy.data import Split, load_split
@@ -103,7 +105,7 @@ def run_grad_flow_study(params: Params, prepared) -> dict:
 def layer_weight_norms(record: dict, key: str = "grad_norms") -> list[tuple[str, float]]:
     """(layer, norm) of the weight tensors (not biases), input side first."""
     return [
-        (name.rsplit(".", 1)[0], value)
+        (name.rsplit(".", 1)[0], math.nan if value is None else value)  # None: non-finite
         for name, value in record[key].items()
         if name.endswith("weight")
     ]

@@ -237,6 +237,31 @@ class GradFlow(Section):
         return _refuse_duplicates(value)
 
 
+class MnistSchedule(Section):
+    epochs: Annotated[int, Field(ge=1, le=1000)]
+    batch_size: Annotated[int, Field(ge=1, le=65536)]
+    eval_batch_size: Annotated[int, Field(ge=1, le=65536)]
+    optimizer: Literal["adam", "sgd"]
+    lr: LearningRate
+    max_lr: LearningRate
+    pct_start: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+    seeds: Seeds
+    target_acc: Fraction
+
+
+class MnistLoss(Section):
+    epochs: Annotated[int, Field(ge=1, le=1000)]
+    batch_size: Annotated[int, Field(ge=1, le=65536)]
+    eval_batch_size: Annotated[int, Field(ge=1, le=65536)]
+    optimizer: Literal["adam", "sgd"]
+    lr: LearningRate
+    seeds: Seeds
+    min_gain: Fraction
+    probability_bins: Annotated[int, Field(ge=2, le=100)]
+    saturated_below: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+    vanish_ratio: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+
+
 class Params(Section):
     runtime: Runtime
     data: Data
@@ -248,6 +273,8 @@ class Params(Section):
     gd_basics: GdBasics
     mnist_epochs: MnistEpochs
     grad_flow: GradFlow
+    mnist_schedule: MnistSchedule
+    mnist_loss: MnistLoss
 
 
 def _refuse_duplicates(values: list[Any]) -> list[Any]:

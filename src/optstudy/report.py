@@ -24,12 +24,24 @@ from optstudy.verdicts import (
     early_stopping,
     gradient_flow,
     judge_sweep,
+    mean_curve,
     pp,
     run_stats,
     summarise,
 )
 
 REPORTS = Path("reports")
+STUDIES = (
+    "xor_numpy",
+    "xor_torch",
+    "backprop",
+    "gd_basics",
+    "mnist_epochs",
+    "grad_flow",
+    "mnist_schedule",
+    "mnist_loss",
+)
+CLAIMED = ("xor_numpy", "xor_torch", "gd_basics", "mnist_epochs", "mnist_schedule", "mnist_loss")
 
 
 # --------------------------------------------------------------------------- sections
@@ -186,10 +198,7 @@ def build_report(params: Params, data_root: Path = Path("data"), out: Path = REP
     meta = {n: read_json(data_root / "prepared" / n / "meta.json") for n in params.data.datasets}
     runs = load_runs(data_root / "mnist_lr", study.lrs)
     evaluation = read_json(out / "evaluate" / "summary.json")
-    basics = {
-        name: read_json(data_root / name / "results.json")
-        for name in ("xor_numpy", "xor_torch", "backprop", "gd_basics", "mnist_epochs", "grad_flow")
-    }
+    basics = {name: read_json(data_root / name / "results.json") for name in STUDIES}
     claims = load_claims()
     mnist_subset = meta["mnist"]["subset"]["train"]
 
@@ -211,10 +220,14 @@ def build_report(params: Params, data_root: Path = Path("data"), out: Path = REP
         report_training.grad_flow_section(
             basics["grad_flow"], basics["mnist_epochs"], runs, params, out
         ),
+        report_training.schedule_section(
+            basics["mnist_schedule"], params, claims, out, mnist_subset
+        ),
+        report_training.loss_section(basics["mnist_loss"], params, claims, out, mnist_subset),
     ]
     checked = [
         check
-        for name in ("xor_numpy", "xor_torch", "gd_basics", "mnist_epochs")
+        for name in CLAIMED
         for check in check_claims(name, basics[name], params, claims, subset=mnist_subset)
     ]
     held = sum(c.status == "held" for _, c in checked)
@@ -239,7 +252,7 @@ Best learning rate: **{evaluation["best_lr"]:g}**, {pct(evaluation["test_acc"])}
 ({evaluation["errors"]} errors on {evaluation["test_samples"]:,} test images,
 seed {evaluation["seed"]}).
 
-Source claims checked (XOR, gradient descent, epochs): **{held} of {len(checked)}** held,
+Source claims checked: **{held} of {len(checked)}** held,
 {not_comparable} not comparable here (measured on subset data); see each section's claims
 table.
 
@@ -372,6 +385,14 @@ def metrics(
             "val_acc_at_best": epochs[best - 1]["val_acc"],
             "final_train_acc": epochs[-1]["train_acc"],
             "final_val_acc": epochs[-1]["val_acc"],
+        },
+        "mnist_schedule": {
+            f"{name}_final_acc": mean_curve(r)[-1]
+            for name, r in basics["mnist_schedule"]["runs"].items()
+        },
+        "mnist_loss": {
+            f"{name}_final_acc": mean_curve(r)[-1]
+            for name, r in basics["mnist_loss"]["runs"].items()
         },
         "grad_flow": {
             act: gradient_flow(

@@ -26,6 +26,13 @@ def num(value: float | None, digits: int = 4) -> str:
     return f"{value:.{digits}f}"
 
 
+def sci(value: float | None) -> str:
+    """Scientific notation for norms spanning many decades; never 'nan'."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:.2e}"
+
+
 def lr_key(lr: float) -> str:
     """A metrics key without dots (dvc exp show joins nested keys with dots)."""
     return f"lr_{lr:.0e}"

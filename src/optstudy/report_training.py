@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 
 from optstudy import figures
 from optstudy.claims import check_claims
 from optstudy.mnist_epochs import layer_weight_norms
 from optstudy.params import Params
-from optstudy.report_format import claims_table, pct, table
-from optstudy.verdicts import early_stopping, gradient_flow
+from optstudy.report_format import claims_table, pct, pct_pm, sci, table
+from optstudy.verdicts import early_stopping, epochs_to_target, gradient_flow, mean_curve
 
 
 def epochs_section(
@@ -90,8 +91,8 @@ def grad_flow_section(
         rows.append(
             [
                 name,
-                f"{first[0]:.2e}",
-                f"{first[-1]:.2e}",
+                sci(first[0]),
+                sci(first[-1]),
                 gradient_flow(first, p.vanishing_ratio, p.exploding_norm),
                 gradient_flow(last, p.vanishing_ratio, p.exploding_norm),
                 pct(records[-1].get("val_acc", records[-1].get("test_acc"))),
@@ -123,4 +124,111 @@ the vanishing case on purpose.
     }
 
 ![gradient flow](figures/grad_flow.png)
+"""
+
+
+def _final(runs: list[dict]) -> tuple[float, float]:
+    finals = [r["epochs"][-1]["test_acc"] for r in runs]
+    return statistics.fmean(finals), (statistics.pstdev(finals) if len(finals) > 1 else 0.0)
+
+
+def schedule_section(results: dict, params: Params, claims: dict, out: Path, subset: bool) -> str:
+    p = params.mnist_schedule
+    figures.schedule_study(results, out / "figures" / "mnist_schedule.png")
+    rows = []
+    for name, runs in results["runs"].items():
+        curve = mean_curve(runs)
+        mean, std = _final(runs)
+        reach = epochs_to_target(curve, p.target_acc)
+        rows.append(
+            [
+                name,
+                ", ".join(f"{100 * a:.2f}" for a in curve),
+                pct_pm(mean, std, len(runs)),
+                "never" if reach is None else str(reach),
+            ]
+        )
+    c = results["counts"]
+    return f"""## Learning-rate schedules: fixed vs OneCycleLR
+
+**Setup.** DigitClassifier, {p.optimizer}, batch {p.batch_size}, {p.epochs} epochs, seeds
+{", ".join(map(str, p.seeds))}, {c["train"]:,} training / {c["test"]:,} test images. Fixed
+lr {p.lr:g} vs OneCycleLR (max_lr {p.max_lr:g}, pct_start {p.pct_start:g}, stepped every
+batch). "Converged": mean test accuracy ≥ {pct(p.target_acc)}.
+
+{
+        table(
+            rows,
+            ["schedule", "test accuracy per epoch (%)", "final test accuracy", "epochs to target"],
+        )
+    }
+
+![schedules](figures/mnist_schedule.png)
+
+Source claims:
+
+{claims_table(check_claims("mnist_schedule", results, params, claims, subset=subset))}
+"""
+
+
+def loss_section(results: dict, params: Params, claims: dict, out: Path, subset: bool) -> str:
+    p = params.mnist_loss
+    figures.loss_study(results, out / "figures" / "mnist_loss.png")
+    rows = []
+    for name, runs in results["runs"].items():
+        mean, std = _final(runs)
+        rows.append(
+            [
+                name,
+                ", ".join(f"{100 * a:.2f}" for a in mean_curve(runs)),
+                pct_pm(mean, std, len(runs)),
+            ]
+        )
+    flow = results["gradient_vs_probability"]
+    grad_rows = []
+    for b, center in enumerate(flow["bin_centers"]):
+        measured = flow["measured"]["cross_entropy"]
+        ce, mse = (measured["median_grad_norm"][k][b] for k in ("cross_entropy", "mse"))
+        grad_rows.append(
+            [
+                f"{center:.2f}",
+                str(measured["bin_counts"][b]),
+                "n/a" if ce is None else f"{ce:.3g}",
+                "n/a" if mse is None else f"{mse:.3g}",
+                f"{flow['analytic']['cross_entropy'][b]:.3g}",
+                f"{flow['analytic']['mse'][b]:.3g}",
+            ]
+        )
+    return f"""## Loss functions: cross-entropy vs MSE
+
+**Setup.** DigitClassifier, {p.optimizer} lr {p.lr:g}, batch {p.batch_size}, {p.epochs}
+epochs, seeds {", ".join(map(str, p.seeds))}; one model trained with cross-entropy, one
+with MSE between softmax outputs and one-hot targets.
+
+{table(rows, ["trained with", "test accuracy per epoch (%)", "final test accuracy"])}
+
+**Do cross-entropy gradients stay useful when a prediction saturates?** Gradient norm at
+the logits, ‖∂L/∂z‖, for each test image under both losses, taken at the predictions of the
+cross-entropy model and binned by the predicted probability of the true class (median per
+bin), beside the two-class analytic curves (CE: √2(1 − p); MSE: 4√2·p(1 − p)²):
+
+{
+        table(
+            grad_rows,
+            [
+                "p(true class)",
+                "test images",
+                "CE, measured",
+                "MSE, measured",
+                "CE, analytic",
+                "MSE, analytic",
+            ],
+        )
+    }
+
+![loss functions](figures/mnist_loss.png)
+
+Source claims:
+
+{claims_table(check_claims("mnist_loss", results, params, claims, subset=subset))}
 """

@@ -272,3 +272,17 @@ def gradient_flow(layer_norms: list[float], vanishing_ratio: float, exploding_no
     if layer_norms[0] < vanishing_ratio * layer_norms[-1]:
         return "vanishing"
     return "healthy"
+
+
+# --------------------------------------------------------------------------- variants
+
+
+def mean_curve(runs: list[dict], key: str = "test_acc") -> list[float]:
+    """Per-epoch mean of `key` over seeds (epochs every seed reached)."""
+    n = min(len(r["epochs"]) for r in runs)
+    return [statistics.fmean(r["epochs"][e][key] for r in runs) for e in range(n)]
+
+
+def epochs_to_target(curve: list[float], target: float) -> int | None:
+    """1-based first epoch at which the accuracy curve reaches `target` (None: never)."""
+    return next((e for e, acc in enumerate(curve, 1) if acc >= target), None)
