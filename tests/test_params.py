@@ -83,6 +83,13 @@ BAD = [
     ("runtime.device", "tpu", "runtime.device = 'tpu'"),
     ("runtime.threads", 0, "runtime.threads"),
     ("evaluate.grid_size", 0, "evaluate.grid_size"),
+    ("mnist_epochs.val_fraction", 1.0, "mnist_epochs.val_fraction = 1.0"),
+    ("mnist_epochs.patience", 0, "mnist_epochs.patience"),
+    ("grad_flow.activations", ["tanh"], "grad_flow.activations.0 = 'tanh'"),
+    ("mnist_schedule.pct_start", 0.0, "mnist_schedule.pct_start"),
+    ("gd_basics.batch_size.batch_sizes", [1, 5000], "batch_sizes [5000] exceed samples = 1000"),
+    ("backprop.W1", [[0.1, 0.2], [0.3, 0.4]], "W1 must be 2×3"),
+    ("xor_torch.optimizers", ["sgd", "sgd"], "duplicate entries"),
 ]
 
 
