@@ -48,15 +48,20 @@ def run_variants(
     return {"counts": counts, "device": str(device), "runs": runs}, {"models": models, "test": test}
 
 
-def run_schedule_study(params: Params, prepared: Path) -> dict:
-    p = params.mnist_schedule
-    base = {
+def shared_config(p) -> dict:
+    """The TrainConfig fields both variants of a study share."""
+    return {
         "epochs": p.epochs,
         "batch_size": p.batch_size,
         "optimizer": p.optimizer,
         "lr": p.lr,
         "eval_batch_size": p.eval_batch_size,
     }
+
+
+def run_schedule_study(params: Params, prepared: Path) -> dict:
+    p = params.mnist_schedule
+    base = shared_config(p)
     variants = {
         "fixed": {},
         "onecycle": {"schedule": "onecycle", "max_lr": p.max_lr, "pct_start": p.pct_start},
@@ -94,13 +99,7 @@ def analytic_gradient_norms(p_true: np.ndarray) -> dict[str, np.ndarray]:
 
 def run_loss_study(params: Params, prepared: Path) -> dict:
     p = params.mnist_loss
-    base = {
-        "epochs": p.epochs,
-        "batch_size": p.batch_size,
-        "optimizer": p.optimizer,
-        "lr": p.lr,
-        "eval_batch_size": p.eval_batch_size,
-    }
+    base = shared_config(p)
     variants = {"cross_entropy": {"loss": "cross_entropy"}, "mse": {"loss": "mse"}}
     results, trained = run_variants(params, prepared, base, variants, p.seeds)
     x, y = trained["test"]
