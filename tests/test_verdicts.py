@@ -7,7 +7,15 @@ import math
 import pytest
 
 from optstudy.params import LrRules
-from optstudy.verdicts import COLLAPSED, early_stopping, gradient_flow, judge_sweep, summarise
+from optstudy.verdicts import (
+    COLLAPSED,
+    best_of_sweep,
+    early_stopping,
+    first_healthy_run,
+    gradient_flow,
+    judge_sweep,
+    summarise,
+)
 
 RULES = LrRules(
     collapse_acc=0.2,
@@ -128,3 +136,15 @@ def test_early_stopping(losses: list[float], patience: int, expected: tuple[int,
 )
 def test_gradient_flow_flags(norms: list[float], flag: str) -> None:
     assert gradient_flow(norms, vanishing_ratio=0.01, exploding_norm=100.0) == flag
+
+
+def test_best_of_sweep_and_healthy_seed_skip_collapsed_runs() -> None:
+    collapsed, healthy = run([0.1135, 0.1135]), run([0.97, 0.995])
+    summaries = [
+        summarise(1e-3, [run([0.98, 0.99])], RULES),
+        summarise(1e-2, [collapsed, healthy], RULES),  # best healthy mean: 99.5 %
+        summarise(1.0, [collapsed], RULES),
+    ]
+    assert best_of_sweep(summaries).lr == 1e-2
+    assert first_healthy_run([collapsed, healthy], RULES) is healthy
+    assert best_of_sweep([summarise(1.0, [collapsed], RULES)]) is None

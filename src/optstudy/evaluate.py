@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 from pathlib import Path
 
@@ -14,21 +13,18 @@ from optstudy.io import atomic_open, write_json
 from optstudy.mnist_lr import load_model, load_runs, run_dir
 from optstudy.params import Params
 from optstudy.train import predict, seed_everything, select_device, to_tensors
-
-
-def final_accuracy(result: dict) -> float:
-    """Mean final test accuracy over the seeds that produced one (NaN-free)."""
-    finals = [r["epochs"][-1].get("test_acc") for r in result["runs"]]
-    finals = [a for a in finals if a is not None]
-    return statistics.fmean(finals) if finals else 0.0
+from optstudy.verdicts import best_of_sweep, first_healthy_run, summarise
 
 
 def evaluate_best(params: Params, runs_root: Path, prepared: Path, out_dir: Path) -> dict:
     start = time.perf_counter()
     seed_everything(0, params.runtime.threads)
+    rules = params.mnist_lr.rules
     runs = load_runs(runs_root, params.mnist_lr.lrs)
-    best_lr = max(runs, key=lambda lr: final_accuracy(runs[lr]))
-    seed = runs[best_lr]["runs"][0]["seed"]
+    # the same choice as the report's verdicts: best mean over seeds that did not collapse
+    best = best_of_sweep([summarise(lr, runs[lr]["runs"], rules) for lr in runs])
+    best_lr = best.lr if best else params.mnist_lr.lrs[0]
+    seed = first_healthy_run(runs[best_lr]["runs"], rules)["seed"]
     device = select_device(params.runtime.device)
     model, meta = load_model(run_dir(runs_root, best_lr) / f"model_seed{seed}.pt", device)
     test = load_split(prepared, "test")

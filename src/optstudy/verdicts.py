@@ -149,10 +149,22 @@ def final_label(gap: float, rules: LrRules) -> str:
     return "Poor"
 
 
+def best_of_sweep(summaries: list[LrSummary]) -> LrSummary | None:
+    """The lr with the highest mean final accuracy among those not entirely collapsed."""
+    alive = [s for s in summaries if s.collapsed_runs < s.seeds]
+    return max(alive, key=lambda s: s.final_acc_mean, default=None)
+
+
+def first_healthy_run(runs: list[dict], rules: LrRules) -> dict:
+    """The first seed's run that did not collapse (the first run if every seed did)."""
+    return next((r for r in runs if not run_stats(r, rules).collapsed), runs[0])
+
+
 def judge_sweep(summaries: list[LrSummary], rules: LrRules) -> dict[float, Verdict]:
     """Verdict per lr; Final result is relative to the best non-collapsed lr of the sweep."""
     alive = [s for s in summaries if s.collapsed_runs < s.seeds]
-    best = max((s.final_acc_mean for s in alive), default=math.nan)
+    best_summary = best_of_sweep(summaries)
+    best = best_summary.final_acc_mean if best_summary else math.nan
     best_epoch1 = max((s.epoch1_acc_mean for s in alive), default=math.nan)
     verdicts = {}
     for s in summaries:
