@@ -27,7 +27,8 @@ test: $(STAMP)
 	$(PYTHON) -m pytest -q
 
 bench: $(STAMP)
-	$(PYTHON) bench/bench.py
+	$(PYTHON) bench/bench.py mnist
+	$(PYTHON) bench/bench.py mlp
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

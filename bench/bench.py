@@ -6,7 +6,14 @@ images for the same number of steps:
 - seed style: torchvision's MNIST dataset with ToTensor + Normalize per sample, through a
   DataLoader, default memory layout, `loss.item()` every step.
 It prints samples/s, their ratio (target ≥ 2.0×) and achieved GFLOP/s as a share of a
-float32 matmul peak measured in the same run. Figures, not assertions: machines are noisy.
+float32 matmul peak measured in the same run.
+
+Then the CIFAR-10 NumPy MLP (3072-1024-512-10, Adam, batch 128), seconds per epoch on the
+same images and batches:
+- project: optstudy.cifar_mlp.train_numpy (float32, in-place updates, no input gradient);
+- source style: float64, a new array for every update (`W = W - lr * ...`), a generic
+  backward that also computes the input's gradient (target: project ≥ 2.5× faster).
+Figures, not assertions: machines are noisy.
 """
 
 from __future__ import annotations
@@ -18,13 +25,16 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from tabulate import tabulate
 
+from optstudy.cifar_mlp import standardised_splits
 from optstudy.data import load_split
 from optstudy.models import DigitClassifier, training_flops_per_sample
 from optstudy.train import (
     TrainConfig,
+    batch_orders,
     channel_stats,
     fit,
     keep_freed_memory,
@@ -116,17 +126,68 @@ def seed_style_loop(raw: Path, samples: int) -> float:
         return samples / (time.perf_counter() - start)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--raw", type=Path, default=Path("data/raw/mnist"))
-    parser.add_argument("--prepared", type=Path, default=Path("data/prepared/mnist"))
-    parser.add_argument("--samples", type=int, default=9600, help="images per timed epoch")
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    for path in (args.raw, args.prepared):
-        if not path.is_dir():
-            raise SystemExit(f"error: {path} missing; run `make study` (download/prepare) first")
-    torch.set_num_threads(args.threads)
+def source_style_mlp_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray, seed: int) -> None:
+    """One Adam epoch of the MLP as from-scratch code usually has it: float64, allocating."""
+    rng = np.random.default_rng(seed)
+    sizes = [x.shape[1], 1024, 512, 10]
+    weights = [
+        rng.normal(0, np.sqrt(2 / a), (a, b)) for a, b in zip(sizes, sizes[1:], strict=False)
+    ]
+    biases = [np.zeros(b) for b in sizes[1:]]
+    params = weights + biases
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    lr, b1, b2, eps = 1e-3, 0.9, 0.999, 1e-8
+    x64 = x.astype(np.float64)
+    for t, start in enumerate(range(0, len(y), 128), start=1):
+        index = order[start : start + 128]
+        inputs, labels = x64[index], y[index]
+        activations, pre = [inputs], []
+        for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            z = activations[-1] @ w + b
+            pre.append(z)
+            activations.append(np.maximum(0, z) if i < 2 else z)
+        shifted = np.exp(activations[-1] - activations[-1].max(axis=1, keepdims=True))
+        grad = shifted / shifted.sum(axis=1, keepdims=True)
+        grad[np.arange(len(labels)), labels] -= 1
+        grad = grad / len(labels)
+        grads_w, grads_b = [None] * 3, [None] * 3
+        for i in reversed(range(3)):
+            if i < 2:
+                grad = grad * (pre[i] > 0)
+            grads_w[i] = activations[i].T @ grad
+            grads_b[i] = grad.sum(axis=0)
+            grad = grad @ weights[i].T
+        grads = grads_w + grads_b
+        for k, g in enumerate(grads):
+            m[k] = b1 * m[k] + (1 - b1) * g
+            v[k] = b2 * v[k] + (1 - b2) * g**2
+            m_hat, v_hat = m[k] / (1 - b1**t), v[k] / (1 - b2**t)
+            params[k] = params[k] - lr * m_hat / (np.sqrt(v_hat) + eps)
+        weights, biases = params[:3], params[3:]
+
+
+def numpy_mlp_seconds(prepared: Path, samples: int) -> dict[str, float]:
+    """Seconds per epoch of `samples` CIFAR-10 images: source style first, then the project."""
+    from optstudy.cifar_mlp import train_numpy
+    from optstudy.numpy_nets import he_relu_mlp
+    from optstudy.numpy_optim import Adam
+
+    x, y = standardised_splits(prepared, 0.1, 0)["train"]
+    x, y = x[:samples], y[:samples]
+    order = next(batch_orders(len(y), 0)).numpy()
+    timings = {}
+    start = time.perf_counter()
+    source_style_mlp_epoch(x, y, order, 0)
+    timings["source style (float64, allocating updates)"] = time.perf_counter() - start
+    net = he_relu_mlp([x.shape[1], 1024, 512, 10], np.random.default_rng(0))
+    start = time.perf_counter()
+    train_numpy(net, Adam(net.params(), 1e-3), (x, y), {}, 1, 128, 0, 2000, desc="bench")
+    timings["project (float32, in place)"] = time.perf_counter() - start
+    return timings
+
+
+def mnist_part(args: argparse.Namespace) -> None:
     peak = matmul_peak_gflops()
     flops = training_flops_per_sample(DigitClassifier(), (1, 28, 28))
     # The seed-style loop runs first, with the allocator as the seed left it; then again
@@ -158,6 +219,40 @@ def main() -> None:
         f"speed-up over the seed-style loop: {rates[2] / rates[0]:.2f}x (target >= 2.0x); "
         f"over seed style + allocator setting: {rates[2] / rates[1]:.2f}x"
     )
+
+
+def mlp_part(args: argparse.Namespace) -> None:
+    seconds = numpy_mlp_seconds(args.cifar, args.cifar_samples)
+    print(
+        f"\nCIFAR-10 NumPy MLP 3072-1024-512-10, Adam, batch 128, "
+        f"{args.cifar_samples} images, one epoch (NumPy BLAS, its default threads)"
+    )
+    print(tabulate([[k, f"{v:.2f}"] for k, v in seconds.items()], headers=["loop", "s/epoch"]))
+    source, project = seconds.values()
+    print(f"speed-up over the source style: {source / project:.2f}x (target >= 2.5x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "part",
+        choices=["mnist", "mlp"],
+        help="one part per process: the "
+        "allocator setting is process-wide, so each part starts from the default",
+    )
+    parser.add_argument("--raw", type=Path, default=Path("data/raw/mnist"))
+    parser.add_argument("--prepared", type=Path, default=Path("data/prepared/mnist"))
+    parser.add_argument("--samples", type=int, default=9600, help="MNIST images per timed epoch")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--cifar", type=Path, default=Path("data/prepared/cifar10"))
+    parser.add_argument("--cifar-samples", type=int, default=4480, help="CIFAR images per epoch")
+    args = parser.parse_args()
+    paths = (args.raw, args.prepared) if args.part == "mnist" else (args.cifar,)
+    for path in paths:
+        if not path.is_dir():
+            raise SystemExit(f"error: {path} missing; run `make study` (download/prepare) first")
+    torch.set_num_threads(args.threads)
+    mnist_part(args) if args.part == "mnist" else mlp_part(args)
 
 
 if __name__ == "__main__":

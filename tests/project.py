@@ -93,6 +93,11 @@ def make_project(root: Path, mirror: Path) -> Path:
         grad_flow__epochs=1,
         mnist_schedule__epochs=2,
         mnist_loss__epochs=1,
+        cifar_mlp__hidden=[32, 16],
+        cifar_mlp__epochs=2,
+        cifar_mlp__batch_size=16,
+        cifar_mlp__seeds=[0, 1],
+        cifar_mlp__rules__float64_steps=3,
     )
     result = dvc("repro", cwd=root)
     assert ran_stages(result.stdout) == {
@@ -111,6 +116,9 @@ def make_project(root: Path, mirror: Path) -> Path:
         "grad_flow",
         "mnist_schedule",
         "mnist_loss",
+        "cifar_mlp@sgd",
+        "cifar_mlp@adam",
+        "cifar_mlp_torch",
         "report",
     }
     sh(["git", "add", "-A"], root)

@@ -90,6 +90,13 @@ BAD = [
     ("gd_basics.batch_size.batch_sizes", [1, 5000], "batch_sizes [5000] exceed samples = 1000"),
     ("backprop.W1", [[0.1, 0.2], [0.3, 0.4]], "W1 must be 2×3"),
     ("xor_torch.optimizers", ["sgd", "sgd"], "duplicate entries"),
+    ("cifar_mlp.optimizers", ["sgd", "rmsprop"], "cifar_mlp.optimizers.1 = 'rmsprop'"),
+    ("cifar_mlp.hidden", [], "cifar_mlp.hidden"),
+    ("cifar_mlp.adam.beta1", 1.0, "cifar_mlp.adam.beta1 = 1.0"),
+    ("cifar_mlp.sgd.lr", 0.0, "cifar_mlp.sgd.lr = 0.0"),
+    ("cifar_mlp.val_fraction", 0.0, "cifar_mlp.val_fraction"),
+    ("claims.acc_tol", 2.0, "claims.acc_tol = 2.0"),
+    ("data.datasets", ["mnist"], "cifar10 must be in data.datasets"),
 ]
 
 

@@ -26,13 +26,25 @@ def test_report_holds_the_tables(project: Path) -> None:
         "640 of 60,000 (**subset**)",
         "figures/mnist_lr_curves.png",
         "evaluate/confusion.png",
+        "## Source claims: reproduced or not",
+        "| mnist_lr       | MNIST CNN, Adam, 5 epochs, lr 1e-3: test accuracy",
+        "| cifar_mlp ",
+        "## CIFAR-10: SGD vs Adam on a NumPy MLP (from scratch)",
+        "(90 train / 10 val /",
         "## Provenance",
+        "| cifar_mlp_torch ",
     ]:
         assert expected in report, expected
+    assert report.count("| same maths ") == 2  # float64 cross-check, sgd and adam
     assert not re.search(r"\bnan\b", report, re.IGNORECASE)
     metrics = json.loads((project / "reports" / "metrics.json").read_text())
     assert set(metrics["mnist_lr"]) >= {"best_lr", "best_test_acc", "lr_1e-03", "lr_3e-03"}
+    assert set(metrics["cifar_mlp"]) == {"sgd", "adam", "better"}
     for image in [
+        "figures/cifar_history.png",
+        "figures/cifar_confusion.png",
+        "figures/cifar_predictions.png",
+        "figures/cifar_crosscheck.png",
         "figures/mnist_lr_curves.png",
         "evaluate/confusion.png",
         "evaluate/predictions.png",
@@ -88,6 +100,17 @@ def test_changing_an_xor_param_reruns_only_xor_and_the_report(project: Path) -> 
         dvc("repro", cwd=project)
 
 
+def test_changing_one_optimizer_reruns_only_its_cifar_stage(project: Path) -> None:
+    set_params(project, cifar_mlp__sgd__lr=0.02)
+    try:
+        result = dvc("repro", cwd=project)
+        assert ran_stages(result.stdout) == {"cifar_mlp@sgd", "cifar_mlp_torch", "report"}
+        assert "lr 0.02, momentum 0" in (project / "reports" / "report.md").read_text()
+    finally:
+        sh(["git", "checkout", "params.yaml"], project)
+        dvc("repro", cwd=project)
+
+
 def test_experiment_run_and_plots_diff(project: Path) -> None:
     dvc("exp", "run", "-n", "short", "-S", "mnist_lr.epochs=1", cwd=project)
     shown = json.loads(dvc("exp", "show", "--json", cwd=project).stdout)
@@ -95,7 +118,9 @@ def test_experiment_run_and_plots_diff(project: Path) -> None:
     plots = json.loads(dvc("plots", "diff", "HEAD", "short", "--json", cwd=project).stdout)
     assert not plots.get("errors"), plots.get("errors")
     rendered = json.dumps(plots["data"])
-    assert "mnist_lr_test_accuracy" in plots["data"] and "mnist_confusion" in plots["data"]
+    for plot in ("mnist_lr_test_accuracy", "mnist_confusion", "cifar_mlp_accuracy"):
+        assert plot in plots["data"], plot
+    assert "cifar_confusion" in plots["data"]
     assert '"rev": "short"' in rendered and '"rev": "HEAD"' in rendered
     dvc("exp", "apply", "HEAD", cwd=project, check=False)
     sh(["git", "checkout", "params.yaml"], project)

@@ -122,7 +122,7 @@ def test_onecycle_schedule_and_norms_are_recorded(tensors) -> None:
 
 
 def test_validation_split_is_seeded_and_disjoint() -> None:
-    from optstudy.mnist_epochs import split_train_val
+    from optstudy.data import split_train_val
 
     images = np.arange(100, dtype=np.uint8).reshape(100, 1, 1, 1)
     split = Split(images, np.arange(100, dtype=np.int64))

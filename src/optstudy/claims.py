@@ -1,6 +1,7 @@
 """Source claims (claims.yaml) checked against the study's results.
 
-Each check returns what was measured, in words with numbers, and whether the claim held.
+Each check returns what was measured, in words with numbers, and whether the claim was
+reproduced; numeric accuracy claims are reproduced within params.yaml `claims.acc_tol`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from optstudy.params import read_yaml
 from optstudy.verdicts import (
     early_stopping,
     epochs_to_target,
+    final_stats,
     mean_curve,
     xor_behaviour,
     xor_median_epoch,
@@ -23,11 +25,24 @@ from optstudy.verdicts import (
 CLAIMS_FILE = Path("claims.yaml")
 
 
+REPRODUCED, NOT_REPRODUCED = "reproduced", "not reproduced"
+
+
 @dataclass(frozen=True)
 class Check:
     measured: str
     held: bool
-    status: str = ""  # set by check_claims: held / did not hold / not comparable (...)
+    missing: str = ""  # why the claim could not be measured here (e.g. lr not in the sweep)
+    status: str = ""  # set by check_claims: reproduced / not reproduced / not comparable (...)
+    claimed: str = ""  # set by check_claims: the claimed value, in words
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One claim, checked: what the source said and what this study measured."""
+
+    claim: str
+    check: Check
 
 
 def _epoch(value: float) -> str:
@@ -119,8 +134,68 @@ def batch_noise(results: dict, params, claim: dict) -> Check:
     return Check(measured, more_updates and noisier and uphill[0] > uphill[-1])
 
 
-def _in_range(value: float, bounds: list[float]) -> bool:
-    return bounds[0] <= value <= bounds[1]
+def _in_range(value: float, bounds: list[float], tol: float = 0.0) -> bool:
+    return bounds[0] - tol <= value <= bounds[1] + tol
+
+
+def _accuracies(result: dict, epoch: int) -> list[float]:
+    """Test accuracy of every seed at `epoch` (a run that stopped early counts as 0)."""
+    out = []
+    for run in result["runs"]:
+        record = run["epochs"][epoch - 1] if epoch <= len(run["epochs"]) else {}
+        value = record.get("test_acc")
+        out.append(value if value is not None and math.isfinite(value) else 0.0)
+    return out
+
+
+def mnist_lr_accuracy(results: dict, params, claim: dict) -> Check:
+    lr, runs = claim["lr"], results["runs"]
+    if lr not in runs:
+        return Check(f"lr {lr:g} is not in mnist_lr.lrs", False, missing="not measured")
+    epoch = claim.get("epoch", params.mnist_lr.epochs)
+    if epoch > params.mnist_lr.epochs:
+        return Check(f"the sweep runs {params.mnist_lr.epochs} epochs", False, "not measured")
+    accs = _accuracies(runs[lr], epoch)
+    mean = statistics.fmean(accs)
+    std = statistics.stdev(accs) if len(accs) > 1 else 0.0
+    collapsed = sum(a < params.mnist_lr.rules.collapse_acc for a in accs)
+    spread = f"{100 * mean:.2f} ± {100 * std:.2f} %" if len(accs) > 1 else f"{100 * mean:.2f} %"
+    note = f", {collapsed} of {len(accs)} seeds collapsed" if collapsed else ""
+    return Check(
+        f"{spread} after epoch {epoch} ({len(accs)} seeds{note})",
+        abs(mean - claim["acc"]) <= params.claims.acc_tol,
+    )
+
+
+def mnist_lr_unstable(results: dict, params, claim: dict) -> Check:
+    lr = claim["lr"]
+    if lr not in results["verdicts"]:
+        return Check(f"lr {lr:g} is not in mnist_lr.lrs", False, missing="not measured")
+    stability = results["verdicts"][lr].stability
+    s = results["summaries"][lr]
+    spread = (
+        f"; final accuracies of the other seeds spread {100 * s.final_acc_spread:.2f} pp"
+        if s.healthy_seeds > 1
+        else ""
+    )
+    return Check(
+        f"{stability}: {s.collapsed_runs} of {s.seeds} seeds collapsed{spread}",
+        stability == "Unstable",
+    )
+
+
+def cifar_adam_beats_sgd(results: dict, params, claim: dict) -> Check:
+    if not {"sgd", "adam"} <= results.keys():
+        return Check("cifar_mlp.optimizers lacks sgd or adam", False, missing="not measured")
+    final = {name: final_stats(r["runs"]) for name, r in results.items()}
+    (adam, adam_std, n_adam), (sgd, sgd_std, n_sgd) = final["adam"], final["sgd"]
+    needed = params.cifar_mlp.rules.min_gain
+    return Check(
+        f"final test accuracy: Adam {100 * adam:.2f} ± {100 * adam_std:.2f} % ({n_adam} "
+        f"seeds), SGD {100 * sgd:.2f} ± {100 * sgd_std:.2f} % ({n_sgd} seeds); a win needs "
+        f"> {100 * needed:g} pp",
+        adam - sgd > needed,
+    )
 
 
 def epochs_table(results: dict, params, claim: dict) -> Check:
@@ -135,7 +210,7 @@ def epochs_table(results: dict, params, claim: dict) -> Check:
                 f"{key.split('_')[0]} {100 * record[key]:.2f} % (claimed "
                 f"{100 * claim[key][0]:g}–{100 * claim[key][1]:g} %)"
             )
-            held &= _in_range(record[key], claim[key])
+            held &= _in_range(record[key], claim[key], params.claims.acc_tol)
     if "val_acc" not in claim:
         parts.append(f"val {100 * record['val_acc']:.2f} %")
     return Check(f"epoch {epoch}: " + ", ".join(parts), held)
@@ -210,6 +285,12 @@ def ce_gradients_survive(results: dict, params, claim: dict) -> Check:
 
 
 CHECKS: dict[str, Callable[[dict, object, dict], Check]] = {
+    "mnist_lr_final_1e-4": mnist_lr_accuracy,
+    "mnist_lr_final_1e-3": mnist_lr_accuracy,
+    "mnist_lr_final_1e-2": mnist_lr_accuracy,
+    "mnist_lr_unstable_1e-2": mnist_lr_unstable,
+    "mnist_lr_epoch1_1e-3": mnist_lr_accuracy,
+    "cifar_adam_beats_sgd": cifar_adam_beats_sgd,
     "xor_numpy_lr_slow": xor_slowest,
     "xor_numpy_lr_steady": _xor_numpy(0.1, lambda b: b == "Converges"),
     "xor_numpy_lr_unstable": _xor_numpy(1.0, lambda b: b.startswith(("Oscillates", "Diverges"))),
@@ -239,18 +320,33 @@ def load_claims(path: Path = CLAIMS_FILE) -> dict[str, list[dict]]:
     return claims
 
 
+def claimed_value(claim: dict) -> str:
+    """What the source claimed: its numbers where it gave numbers, else its words."""
+    if "acc" in claim:
+        return f"{100 * claim['acc']:.2f} %"
+    ranges = [
+        f"{key.split('_')[0]} {100 * claim[key][0]:g}–{100 * claim[key][1]:g} %"
+        for key in ("train_acc", "val_acc")
+        if key in claim
+    ]
+    return ", ".join(ranges) or claim["claimed"]
+
+
 def status(check: Check, claim: dict, subset: bool) -> str:
     """A claim about full-dataset numbers cannot be confirmed or refuted on a subset."""
+    if check.missing:
+        return f"not comparable ({check.missing})"
     if subset and claim.get("needs_full_data"):
         return "not comparable (subset data)"
-    return "held" if check.held else "did not hold"
+    return REPRODUCED if check.held else NOT_REPRODUCED
 
 
 def check_claims(
     study: str, results: dict, params, claims: dict, subset: bool = False
-) -> list[tuple[str, Check]]:
+) -> list[Checked]:
     checked = []
     for claim in claims.get(study, []):
         check = CHECKS[claim["id"]](results, params, claim)
-        checked.append((claim["claim"], replace(check, status=status(check, claim, subset))))
+        done = replace(check, status=status(check, claim, subset), claimed=claimed_value(claim))
+        checked.append(Checked(claim["claim"], done))
     return checked

@@ -386,3 +386,19 @@ def load_split(prepared_dir: Path, split: str) -> Split:
         raise DataError(f"{path}: missing; run the prepare stage first")
     with np.load(path, allow_pickle=False) as archive:
         return Split(archive["images"], archive["labels"])
+
+
+def split_train_val(split: Split, fraction: float, seed: int) -> tuple[Split, Split]:
+    """A seeded random split; `fraction` of the images go to validation."""
+    n_val = round(len(split.labels) * fraction)
+    if not 0 < n_val < len(split.labels):
+        raise ValueError(
+            f"val_fraction = {fraction} leaves {n_val} validation and "
+            f"{len(split.labels) - n_val} training images of {len(split.labels)}; "
+            "both must be non-empty"
+        )
+    order = np.random.default_rng(seed).permutation(len(split.labels))
+    val, train = order[:n_val], order[n_val:]
+    return Split(split.images[train], split.labels[train]), Split(
+        split.images[val], split.labels[val]
+    )

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from optstudy.data import Split, load_split
+from optstudy.data import load_split, split_train_val
 from optstudy.models import DeepMLP, SimpleCNN
 from optstudy.params import Params
 from optstudy.train import (
@@ -22,22 +20,6 @@ from optstudy.train import (
     select_device,
     to_tensors,
 )
-
-
-def split_train_val(split: Split, fraction: float, seed: int) -> tuple[Split, Split]:
-    """A seeded random split; `fraction` of the images go to validation."""
-    n_val = round(len(split.labels) * fraction)
-    if not 0 < n_val < len(split.labels):
-        raise ValueError(
-            f"val_fraction = {fraction} leaves {n_val} validation and "
-            f"{len(split.labels) - n_val} training images of {len(split.labels)}; "
-            "both must be non-empty"
-        )
-    order = np.random.default_rng(seed).permutation(len(split.labels))
-    val, train = order[:n_val], order[n_val:]
-    return Split(split.images[train], split.labels[train]), Split(
-        split.images[val], split.labels[val]
-    )
 
 
 def prepared_tensors(params: Params, prepared, fraction: float, split_seed: int):

@@ -78,6 +78,21 @@ class DeepMLP(nn.Module):
         return self.net(x)
 
 
+class MLP(nn.Sequential):
+    """Linear layers with ReLU between them, logits out: the CIFAR-10 NumPy MLP's torch twin."""
+
+    def __init__(self, sizes: list[int]) -> None:
+        layers: list[nn.Module] = []
+        for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:], strict=False)):
+            layers.append(nn.Linear(fan_in, fan_out))
+            if i < len(sizes) - 2:
+                layers.append(nn.ReLU())
+        super().__init__(*layers)
+
+    def linears(self) -> list[nn.Linear]:
+        return [m for m in self if isinstance(m, nn.Linear)]
+
+
 MODELS = {"digit_classifier": DigitClassifier, "simple_cnn": SimpleCNN}
 
 

@@ -18,20 +18,27 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 class Dense:
-    """y = x W + b."""
+    """y = x W + b.
 
-    def __init__(self, weight: np.ndarray, bias: np.ndarray) -> None:
+    `input_grad=False` skips dL/dx, which nothing needs when x is the data itself: for the
+    first layer of a wide MLP that is a third of the layer's backward arithmetic.
+    """
+
+    def __init__(self, weight: np.ndarray, bias: np.ndarray, input_grad: bool = True) -> None:
         self.W, self.b = weight, bias
         self.dW, self.db = np.zeros_like(weight), np.zeros_like(bias)
+        self.input_grad = input_grad
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = x
-        return x @ self.W + self.b
+        out = x @ self.W
+        out += self.b
+        return out
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
         np.matmul(self.x.T, grad, out=self.dW)  # dL/dW = xᵀ · dL/dy
         np.sum(grad, axis=0, out=self.db)  # dL/db = Σ_batch dL/dy
-        return grad @ self.W.T  # dL/dx = dL/dy · Wᵀ
+        return grad @ self.W.T if self.input_grad else None  # dL/dx = dL/dy · Wᵀ
 
     def params(self) -> list[np.ndarray]:
         return [self.W, self.b]
@@ -83,10 +90,16 @@ class Network:
             x = layer.forward(x)
         return x
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
         return grad
+
+    def predict_logits(self, x: np.ndarray, batch_size: int) -> np.ndarray:
+        """Forward pass in large batches (evaluation: nothing is kept for backward)."""
+        return np.concatenate(
+            [self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        )
 
     def params(self) -> list[np.ndarray]:
         return [p for layer in self.layers for p in layer.params()]
@@ -117,6 +130,21 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
     grad[rows, labels] -= 1.0
     grad /= n
     return loss, grad
+
+
+def he_relu_mlp(sizes: list[int], rng: np.random.Generator, dtype: type = np.float32) -> Network:
+    """Dense + ReLU between layers, linear output (logits): He-normal weights, zero biases.
+
+    He initialisation, W ~ N(0, 2 / fan_in), keeps the activations' variance constant
+    through ReLU layers. The first layer skips dL/dx (its input is the data).
+    """
+    layers: list = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:], strict=False)):
+        weight = rng.normal(0.0, np.sqrt(2.0 / fan_in), (fan_in, fan_out)).astype(dtype)
+        layers.append(Dense(weight, np.zeros(fan_out, dtype=dtype), input_grad=i > 0))
+        if i < len(sizes) - 2:
+            layers.append(ReLU())
+    return Network(layers)
 
 
 def sigmoid_mlp(sizes: list[int], rng: np.random.Generator, std: float = 1.0) -> Network:

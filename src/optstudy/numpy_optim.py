@@ -15,11 +15,13 @@ class SGD:
     def __init__(self, params: list[np.ndarray], lr: float, momentum: float = 0.0) -> None:
         self.params, self.lr, self.momentum = params, lr, momentum
         self.velocity: list[np.ndarray] | None = None
+        self.scratch = [np.empty_like(p) for p in params]  # no allocation per step
 
     def step(self, grads: list[np.ndarray]) -> None:
         if self.momentum == 0.0:
-            for p, g in zip(self.params, grads, strict=True):
-                p -= p.dtype.type(self.lr) * g
+            for p, g, tmp in zip(self.params, grads, self.scratch, strict=True):
+                np.multiply(g, p.dtype.type(self.lr), out=tmp)
+                p -= tmp
             return
         if self.velocity is None:
             self.velocity = [g.copy() for g in grads]
@@ -43,26 +45,33 @@ class Adam:
         self.beta1, self.beta2 = betas
         self.m = [np.zeros_like(p) for p in params]
         self.v = [np.zeros_like(p) for p in params]
+        self.scratch = [np.empty_like(p) for p in params]  # no allocation per step
         self.t = 0
 
     def step(self, grads: list[np.ndarray]) -> None:
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         correction1, correction2 = 1 - b1**self.t, 1 - b2**self.t
-        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
+        for p, g, m, v, tmp in zip(self.params, grads, self.m, self.v, self.scratch, strict=True):
             kind = p.dtype.type  # keep float32 arrays float32 (NumPy 2 promotes to float64)
             m *= kind(b1)
-            m += kind(1 - b1) * g
+            np.multiply(g, kind(1 - b1), out=tmp)
+            m += tmp  # m = β₁ m + (1 − β₁) g
             v *= kind(b2)
-            v += kind(1 - b2) * g * g
-            denom = np.sqrt(v / kind(correction2))
-            denom += kind(self.eps)
-            p -= kind(self.lr / correction1) * m / denom
+            np.multiply(g, g, out=tmp)
+            tmp *= kind(1 - b2)
+            v += tmp  # v = β₂ v + (1 − β₂) g²
+            np.divide(v, kind(correction2), out=tmp)
+            np.sqrt(tmp, out=tmp)
+            tmp += kind(self.eps)  # √v̂ + ε
+            np.divide(m, tmp, out=tmp)
+            tmp *= kind(self.lr / correction1)
+            p -= tmp  # θ = θ − η m̂ / (√v̂ + ε)
 
 
 def make_optimizer(name: str, params: list[np.ndarray], lr: float, momentum: float = 0.0):
     if name == "sgd":
         return SGD(params, lr, momentum)
     if name == "adam":
-        return Adam(params, lr)
+        return Adam(params, lr)  # torch.optim.Adam's defaults: β (0.9, 0.999), ε 1e-8
     raise ValueError(f"unknown optimizer {name!r}; expected 'sgd' or 'adam'")

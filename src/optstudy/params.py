@@ -49,6 +49,9 @@ class Data(Section):
     @field_validator("datasets")
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
+        missing = [d for d in ("mnist", "cifar10") if d not in value]
+        if missing:
+            raise ValueError(f"{' and '.join(missing)} must be in data.datasets: studies use them")
         return _refuse_duplicates(value)
 
     @field_validator("mirror")
@@ -262,6 +265,48 @@ class MnistLoss(Section):
     vanish_ratio: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
 
 
+class CifarSgd(Section):
+    lr: LearningRate
+    momentum: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+
+
+class CifarAdam(Section):
+    lr: LearningRate
+    beta1: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+    beta2: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+    eps: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+
+
+class CifarRules(Section):
+    min_gain: Fraction
+    float64_steps: Annotated[int, Field(ge=1, le=1000)]
+    float64_tol: Tolerance
+
+
+class CifarMlp(Section):
+    hidden: Annotated[list[Annotated[int, Field(ge=1, le=8192)]], Field(min_length=1, max_length=8)]
+    epochs: Annotated[int, Field(ge=1, le=1000)]
+    batch_size: Annotated[int, Field(ge=1, le=65536)]
+    eval_batch_size: Annotated[int, Field(ge=1, le=65536)]
+    val_fraction: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+    split_seed: Seed
+    seeds: Seeds
+    optimizers: Annotated[list[Literal["sgd", "adam"]], Field(min_length=1)]
+    sgd: CifarSgd
+    adam: CifarAdam
+    grid_size: Annotated[int, Field(ge=1, le=64)]
+    rules: CifarRules
+
+    @field_validator("optimizers", "seeds")
+    @classmethod
+    def _unique(cls, value: list[Any]) -> list[Any]:
+        return _refuse_duplicates(value)
+
+
+class ClaimRules(Section):
+    acc_tol: Fraction
+
+
 class Params(Section):
     runtime: Runtime
     data: Data
@@ -275,6 +320,8 @@ class Params(Section):
     grad_flow: GradFlow
     mnist_schedule: MnistSchedule
     mnist_loss: MnistLoss
+    cifar_mlp: CifarMlp
+    claims: ClaimRules
 
 
 def _refuse_duplicates(values: list[Any]) -> list[Any]:

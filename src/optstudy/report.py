@@ -11,13 +11,21 @@ import math
 import statistics
 from pathlib import Path
 
-from optstudy import figures, report_basics, report_training
-from optstudy.claims import check_claims, load_claims
+from optstudy import figures, report_basics, report_cifar, report_training
+from optstudy.claims import NOT_REPRODUCED, REPRODUCED, check_claims, load_claims
 from optstudy.io import atomic_open, read_json, write_json, write_text
 from optstudy.mnist_epochs import layer_weight_norms
 from optstudy.mnist_lr import load_runs
 from optstudy.params import LrRules, Params
-from optstudy.report_format import lr_key, num, pct, pct_pm, table
+from optstudy.report_format import (
+    all_claims_table,
+    claims_table,
+    lr_key,
+    num,
+    pct,
+    pct_pm,
+    table,
+)
 from optstudy.verdicts import (
     LrSummary,
     Verdict,
@@ -41,7 +49,17 @@ STUDIES = (
     "mnist_schedule",
     "mnist_loss",
 )
-CLAIMED = ("xor_numpy", "xor_torch", "gd_basics", "mnist_epochs", "mnist_schedule", "mnist_loss")
+CLAIMED = (
+    "mnist_lr",
+    "xor_numpy",
+    "xor_torch",
+    "gd_basics",
+    "mnist_epochs",
+    "mnist_schedule",
+    "mnist_loss",
+    "cifar_mlp",
+)
+MNIST_STUDIES = ("mnist_lr", "mnist_epochs", "mnist_schedule", "mnist_loss")
 
 
 # --------------------------------------------------------------------------- sections
@@ -168,8 +186,47 @@ def evidence_table(summaries: list[LrSummary]) -> str:
     )
 
 
+def data_used(meta: dict[str, dict]) -> dict[str, str]:
+    """The data each claimed study was measured on, in words (for the claims table)."""
+
+    def images(name: str) -> str:
+        m = meta[name]
+        counts, official = m["counts"], m["official_counts"]
+        subset = " (subset)" if any(m["subset"].values()) else ""
+        return (
+            f"{name}: {counts['train']:,} of {official['train']:,} train, "
+            f"{counts['test']:,} test{subset}"
+        )
+
+    out = {"xor_numpy": "the 4 XOR points", "xor_torch": "the 4 XOR points"}
+    out["gd_basics"] = "synthetic functions and points"
+    out |= {study: images("mnist") for study in MNIST_STUDIES if "mnist" in meta}
+    if "cifar10" in meta:
+        out["cifar_mlp"] = images("cifar10")
+    return out
+
+
+def claims_section(checked: dict[str, list], meta: dict[str, dict], params: Params) -> str:
+    return f"""## Source claims: reproduced or not
+
+Every quantitative claim of the source material (`claims.yaml`), the value it claimed,
+the value reproduced here and the data it was measured on. Status rules: an accuracy claim
+is *reproduced* when the mean over seeds lies within ±{100 * params.claims.acc_tol:g} pp
+(`claims.acc_tol` in params.yaml) of the claimed value or range; other claims by the rule
+in their check (`src/optstudy/claims.py`). A claim about full-dataset numbers measured on a
+subset is *not comparable*: a subset neither confirms nor refutes it.
+
+{all_claims_table(checked, data_used(meta))}
+"""
+
+
 def provenance(
-    runs: dict[float, dict], meta: dict[str, dict], evaluation: dict, basics: dict[str, dict]
+    runs: dict[float, dict],
+    meta: dict[str, dict],
+    evaluation: dict,
+    basics: dict[str, dict],
+    cifar: dict[str, dict],
+    twin: dict,
 ) -> str:
     any_run = next(iter(runs.values()))
     rows = [["download@" + n, f"{m['download_seconds']:.1f} s"] for n, m in meta.items()]
@@ -177,6 +234,8 @@ def provenance(
     rows += [[f"mnist_lr@{lr}", f"{r['wall_seconds']:.0f} s"] for lr, r in runs.items()]
     rows.append(["evaluate", f"{evaluation['seconds']:.1f} s"])
     rows += [[name, f"{results['seconds']:.1f} s"] for name, results in basics.items()]
+    rows += [[f"cifar_mlp@{name}", f"{r['seconds']:.1f} s"] for name, r in cifar.items()]
+    rows.append(["cifar_mlp_torch", f"{twin['seconds']:.1f} s"])
     facts = [
         ["device", any_run["device"]],
         ["torch", any_run["torch"]],
@@ -200,18 +259,44 @@ def build_report(params: Params, data_root: Path = Path("data"), out: Path = REP
     evaluation = read_json(out / "evaluate" / "summary.json")
     basics = {name: read_json(data_root / name / "results.json") for name in STUDIES}
     claims = load_claims()
+    cifar = report_cifar.load_results(data_root, params.cifar_mlp.optimizers)
+    twin = read_json(data_root / "cifar_mlp_torch" / "results.json")
     mnist_subset = meta["mnist"]["subset"]["train"]
+    cifar_subset = "cifar10" in meta and any(meta["cifar10"]["subset"].values())
 
     summaries = [summarise(lr, runs[lr]["runs"], study.rules) for lr in study.lrs]
     verdicts = judge_sweep(summaries, study.rules)
     figures.lr_curves(runs, out / "figures" / "mnist_lr_curves.png")
     write_curves(runs, out / "curves" / "mnist_lr.csv")
     write_epoch_curves(basics["mnist_epochs"], out / "curves" / "mnist_epochs.csv")
-    write_json(out / "metrics.json", metrics(summaries, verdicts, evaluation, basics, params))
+    write_json(
+        out / "metrics.json", metrics(summaries, verdicts, evaluation, basics, cifar, params)
+    )
 
+    claim_inputs = {
+        **basics,
+        "mnist_lr": {
+            "runs": runs,
+            "summaries": {s.lr: s for s in summaries},
+            "verdicts": verdicts,
+        },
+        "cifar_mlp": cifar,
+    }
+    checked = {
+        name: check_claims(
+            name,
+            claim_inputs[name],
+            params,
+            claims,
+            subset=cifar_subset if name == "cifar_mlp" else mnist_subset,
+        )
+        for name in CLAIMED
+    }
     data_table, warnings = data_section(meta)
     sections = [
-        mnist_lr_section(params, runs, summaries, verdicts, evaluation, meta["mnist"]),
+        mnist_lr_section(
+            params, runs, summaries, verdicts, evaluation, meta["mnist"], checked["mnist_lr"]
+        ),
         report_basics.xor_numpy_section(basics["xor_numpy"], params, claims, out),
         report_basics.xor_torch_section(basics["xor_torch"], params, claims, out),
         report_basics.backprop_section(basics["backprop"], params),
@@ -224,15 +309,15 @@ def build_report(params: Params, data_root: Path = Path("data"), out: Path = REP
             basics["mnist_schedule"], params, claims, out, mnist_subset
         ),
         report_training.loss_section(basics["mnist_loss"], params, claims, out, mnist_subset),
+        report_cifar.cifar_section(cifar, twin, params, claims, out, data_root, cifar_subset),
     ]
-    checked = [
-        check
-        for name in CLAIMED
-        for check in check_claims(name, basics[name], params, claims, subset=mnist_subset)
-    ]
-    held = sum(c.status == "held" for _, c in checked)
-    not_comparable = sum(c.status.startswith("not comparable") for _, c in checked)
+    statuses = [c.check.status for study_checks in checked.values() for c in study_checks]
+    reproduced = statuses.count(REPRODUCED)
+    not_reproduced = statuses.count(NOT_REPRODUCED)
+    not_comparable = len(statuses) - reproduced - not_reproduced
+    _, cifar_verdict = report_cifar.winner(cifar, params)
     mnist = meta["mnist"]
+    cifar_train = next(iter(cifar.values()))["counts"]["train"]
     summary_lines = [f"- **lr={s.lr:g}**: {verdicts[s.lr].verdict}" for s in summaries]
     text = f"""# How neural networks learn: study report
 
@@ -252,18 +337,22 @@ Best learning rate: **{evaluation["best_lr"]:g}**, {pct(evaluation["test_acc"])}
 ({evaluation["errors"]} errors on {evaluation["test_samples"]:,} test images,
 seed {evaluation["seed"]}).
 
-Source claims checked: **{held} of {len(checked)}** held,
-{not_comparable} not comparable here (measured on subset data); see each section's claims
-table.
+CIFAR-10 NumPy MLP, {params.cifar_mlp.epochs} epochs, trained on
+{cifar_train:,} CIFAR-10 training images: {cifar_verdict}.
+
+Source claims ({len(statuses)}): **{reproduced} reproduced**, **{not_reproduced} not
+reproduced**, {not_comparable} not comparable here (full-dataset numbers, measured on subset
+data); see [the claims table](#source-claims-reproduced-or-not).
 
 {(chr(10) * 2).join("> **Data note.** " + w for w in warnings)}
 
+{claims_section(checked, meta, params)}
 {chr(10).join(sections)}
 ## Provenance
 
 {data_table}
 
-{provenance(runs, meta, evaluation, basics)}
+{provenance(runs, meta, evaluation, basics, cifar, twin)}
 """
     write_text(out / "report.md", text)
     return text
@@ -276,6 +365,7 @@ def mnist_lr_section(
     verdicts: dict[float, Verdict],
     evaluation: dict,
     mnist: dict,
+    checked: list,
 ) -> str:
     study = params.mnist_lr
     lr_table, verdict_table = lr_tables(runs, summaries, verdicts, study.rules)
@@ -314,6 +404,10 @@ Rules:
 ![confusion matrix](evaluate/confusion.png)
 
 ![correct and wrong predictions](evaluate/predictions.png)
+
+Source claims:
+
+{claims_table(checked)}
 """
 
 
@@ -322,6 +416,7 @@ def metrics(
     verdicts: dict[float, Verdict],
     evaluation: dict,
     basics: dict[str, dict],
+    cifar: dict[str, dict],
     params: Params,
 ) -> dict:
     """Headline numbers, nested by study, for `dvc exp show` / `dvc metrics diff`."""
@@ -394,6 +489,7 @@ def metrics(
             f"{name}_final_acc": mean_curve(r)[-1]
             for name, r in basics["mnist_loss"]["runs"].items()
         },
+        "cifar_mlp": report_cifar.cifar_metrics(cifar, params),
         "grad_flow": {
             act: gradient_flow(
                 [v for _, v in layer_weight_norms(run["epochs"][-1])],

@@ -52,14 +52,21 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
     )
 
 
+def _status(status: str) -> str:
+    return f"**{status}**" if status == "not reproduced" else status
+
+
 def claims_table(checks: list) -> str:
-    """Rows of (claim, Check): what the source said, what was measured, held or not."""
+    """One study's claims (Checked): what the source claimed, what was measured, the status."""
+    rows = [[c.claim, c.check.claimed, c.check.measured, _status(c.check.status)] for c in checks]
+    return table(rows, ["source claim", "claimed", "measured here", "status"])
+
+
+def all_claims_table(checks: dict[str, list], data: dict[str, str]) -> str:
+    """Every study's claims in one table, with the data each was measured on."""
     rows = [
-        [
-            claim,
-            check.measured,
-            "**did not hold**" if check.status == "did not hold" else check.status,
-        ]
-        for claim, check in checks
+        [study, c.claim, c.check.claimed, c.check.measured, data[study], _status(c.check.status)]
+        for study, checked in checks.items()
+        for c in checked
     ]
-    return table(rows, ["source claim", "measured here", "status"])
+    return table(rows, ["study", "source claim", "claimed", "reproduced here", "data", "status"])

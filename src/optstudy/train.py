@@ -15,6 +15,7 @@ import os
 import random
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -41,6 +42,8 @@ class TrainConfig:
     max_lr: float = 0.0  # onecycle only
     pct_start: float = 0.3  # onecycle only
     track_norms: bool = True  # per-parameter gradient and update norms per epoch
+    betas: tuple[float, float] = (0.9, 0.999)  # adam only
+    eps: float = 1e-8  # adam only
 
 
 @dataclass
@@ -117,9 +120,21 @@ def to_tensors(
     return x, torch.from_numpy(split.labels).to(device)
 
 
+def batch_orders(n: int, seed: int) -> Iterator[torch.Tensor]:
+    """The seeded order of the training samples, one permutation per epoch.
+
+    Shared by `fit` and the NumPy MLP loop, so both see exactly the same batches.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    while True:
+        yield torch.randperm(n, generator=generator)
+
+
 def make_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
     if config.optimizer == "adam":  # fused: one kernel for all parameters, same algorithm
-        return torch.optim.Adam(params, lr=config.lr, fused=True)
+        return torch.optim.Adam(
+            params, lr=config.lr, betas=config.betas, eps=config.eps, fused=True
+        )
     if config.optimizer == "sgd":
         return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum)
     raise ValueError(f"unknown optimizer {config.optimizer!r}; expected 'adam' or 'sgd'")
@@ -206,8 +221,8 @@ def fit(
         keep_freed_memory()
     optimizer = make_optimizer(model.parameters(), config)
     criterion = loss_function(config.loss)
-    order = torch.Generator().manual_seed(config.seed)
     n = len(x_train)
+    orders = batch_orders(n, config.seed)
     n_batches = math.ceil(n / config.batch_size)
     scheduler = make_scheduler(optimizer, config, n_batches)
     names, params = zip(*model.named_parameters(), strict=True)
@@ -216,7 +231,7 @@ def fit(
     for epoch in range(1, config.epochs + 1):
         epoch_start = time.perf_counter()
         model.train()
-        permutation = torch.randperm(n, generator=order).to(device)
+        permutation = next(orders).to(device)
         losses = torch.empty(n_batches, device=device)
         if config.track_norms:  # summed on the device: no host sync per step
             grad_norms = torch.zeros(len(params), device=device)

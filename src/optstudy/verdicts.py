@@ -298,3 +298,41 @@ def mean_curve(runs: list[dict], key: str = "test_acc") -> list[float]:
 def epochs_to_target(curve: list[float], target: float) -> int | None:
     """1-based first epoch at which the accuracy curve reaches `target` (None: never)."""
     return next((e for e, acc in enumerate(curve, 1) if acc >= target), None)
+
+
+def curve_gap(a: list[dict], b: list[dict], key: str) -> float:
+    """Largest per-epoch |a − b| of one metric over the epochs both runs have."""
+    return max((abs(x[key] - y[key]) for x, y in zip(a, b, strict=False)), default=math.nan)
+
+
+def seed_spread(runs: list[dict], key: str) -> float:
+    """Largest per-epoch spread (max − min over seeds) of one metric: the seed noise."""
+    n = min(len(r["epochs"]) for r in runs)
+    return max(
+        (max(values) - min(values))
+        for values in ([r["epochs"][e][key] for r in runs] for e in range(n))
+    )
+
+
+def optimizer_verdict(final_acc: dict[str, float], min_gain: float) -> tuple[str, str]:
+    """(better optimizer, verdict): the higher mean final accuracy wins if by > min_gain."""
+    ranked = sorted(final_acc, key=final_acc.get, reverse=True)
+    best = ranked[0]
+    if len(ranked) == 1:
+        return best, f"only {best} was trained"
+    gap = final_acc[best] - final_acc[ranked[1]]
+    if gap > min_gain:
+        return best, f"{best} beats {ranked[1]} by {pp(gap)}"
+    return best, f"no clear winner: {best} leads {ranked[1]} by {pp(gap)} (≤ {pp(min_gain)})"
+
+
+def final_stats(runs: list[dict], key: str = "test_acc") -> tuple[float, float, int]:
+    """Mean, std and count over the runs that did not diverge of the last epoch's `key`."""
+    values = [r["epochs"][-1][key] for r in runs if not r["diverged"]]
+    if not values:
+        return math.nan, math.nan, 0
+    return (
+        statistics.fmean(values),
+        statistics.stdev(values) if len(values) > 1 else 0.0,
+        len(values),
+    )

@@ -1,0 +1,243 @@
+"""Report section of the CIFAR-10 study: SGD vs Adam on the NumPy MLP, and its torch twin."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import numpy as np
+
+from optstudy import figures
+from optstudy.claims import check_claims
+from optstudy.data import CIFAR_CLASSES, load_split
+from optstudy.io import atomic_open, read_json
+from optstudy.params import Params
+from optstudy.report_format import claims_table, num, pct, pct_pm, sci, table
+from optstudy.verdicts import (
+    curve_gap,
+    final_stats,
+    mean_curve,
+    optimizer_verdict,
+    pp,
+    seed_spread,
+)
+
+CURVE_KEYS = ["train_loss", "val_loss", "test_loss", "train_acc", "val_acc", "test_acc"]
+
+
+def load_results(data_root: Path, optimizers: list[str]) -> dict[str, dict]:
+    out = {}
+    for name in optimizers:
+        path = data_root / "cifar_mlp" / name / "results.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: missing; run the cifar_mlp@{name} stage")
+        out[name] = read_json(path)
+    return out
+
+
+def healthy(result: dict) -> list[dict]:
+    return [r for r in result["runs"] if not r["diverged"]] or result["runs"]
+
+
+def same_seed(result: dict, seed: int) -> dict:
+    return next(r for r in result["runs"] if r["seed"] == seed)
+
+
+def epoch_seconds(result: dict) -> float:
+    return statistics.fmean(e["seconds"] for r in result["runs"] for e in r["epochs"])
+
+
+def winner(results: dict[str, dict], params: Params) -> tuple[str, str]:
+    final = {name: final_stats(r["runs"])[0] for name, r in results.items()}
+    return optimizer_verdict(final, params.cifar_mlp.rules.min_gain)
+
+
+def write_curves(results: dict[str, dict], path: Path) -> None:
+    """Long-format per-epoch means over seeds, one series per optimizer (for `dvc plots`)."""
+    with atomic_open(path) as handle:
+        handle.write("series,epoch," + ",".join(CURVE_KEYS) + "\n")
+        for name, result in results.items():
+            curves = [mean_curve(healthy(result), key) for key in CURVE_KEYS]
+            for e, values in enumerate(zip(*curves, strict=True), start=1):
+                handle.write(f"{name},{e}," + ",".join(f"{v:.6f}" for v in values) + "\n")
+
+
+def predictions_figures(
+    result: dict, name: str, data_root: Path, params: Params, out: Path
+) -> tuple[str, float]:
+    """Confusion matrix (PNG + CSV for DVC's confusion plot) and example grid of one run."""
+    seed = healthy(result)[0]["seed"]
+    folder = data_root / "cifar_mlp" / name
+    with np.load(folder / "test_predictions.npz") as archive:
+        labels, predicted = archive["labels"], archive[f"seed_{seed}"]
+    classes = list(CIFAR_CLASSES)
+    matrix = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    np.add.at(matrix, (labels, predicted), 1)
+    with atomic_open(out / "curves" / "cifar_predictions.csv") as handle:
+        handle.write("actual,predicted\n")
+        handle.writelines(
+            f"{classes[a]},{classes[p]}\n" for a, p in zip(labels, predicted, strict=True)
+        )
+    figures.confusion(
+        matrix,
+        classes,
+        f"CIFAR-10 test confusion matrix, NumPy MLP + {name}, seed {seed}",
+        out / "figures" / "cifar_confusion.png",
+    )
+    test = load_split(data_root / "prepared" / "cifar10", "test")
+    k = params.cifar_mlp.grid_size
+    figures.prediction_grid(
+        test.images,
+        labels,
+        predicted,
+        classes,
+        np.flatnonzero(predicted == labels)[:k],
+        np.flatnonzero(predicted != labels)[:k],
+        f"CIFAR-10 test images, MLP + {name} seed {seed}: correct (top) and wrong (bottom)",
+        out / "figures" / "cifar_predictions.png",
+    )
+    return f"{name}, seed {seed}", float(np.mean(predicted == labels))
+
+
+def crosscheck_rows(results: dict[str, dict], twin: dict, params: Params) -> list[list[str]]:
+    rows = []
+    tol = params.cifar_mlp.rules.float64_tol
+    for name, torch_run in twin["runs"].items():
+        gap = twin["float64"][name]
+        numpy_run = same_seed(results[name], torch_run["seed"])
+        val_gap = curve_gap(numpy_run["epochs"], torch_run["epochs"], "val_acc")
+        noise = seed_spread(results[name]["runs"], "val_acc")
+        rows.append(
+            [
+                name,
+                f"{sci(gap['max_param_gap'])} after {gap['steps']} steps",
+                "same maths" if gap["max_param_gap"] <= tol else "**implementations differ**",
+                num(curve_gap(numpy_run["epochs"], torch_run["epochs"], "train_loss")),
+                pp(val_gap),
+                pp(noise),
+                "yes" if val_gap <= noise else "**no**",
+            ]
+        )
+    return rows
+
+
+def cifar_section(
+    results: dict[str, dict],
+    twin: dict,
+    params: Params,
+    claims: dict,
+    out: Path,
+    data_root: Path,
+    subset: bool,
+) -> str:
+    p = params.cifar_mlp
+    figures.cifar_history(
+        {n: r["runs"] for n, r in results.items()}, out / "figures" / "cifar_history.png"
+    )
+    twin_seeds = {n: same_seed(results[n], t["seed"]) for n, t in twin["runs"].items()}
+    figures.cifar_crosscheck(twin_seeds, twin["runs"], out / "figures" / "cifar_crosscheck.png")
+    write_curves(results, out / "curves" / "cifar_mlp.csv")
+    better, verdict = winner(results, params)
+    shown, shown_acc = predictions_figures(results[better], better, data_root, params, out)
+    rows = []
+    for name, result in results.items():
+        settings = result["settings"]
+        seeds = len(result["runs"])
+        rows.append(
+            [
+                name,
+                ", ".join(f"{k} {v:g}" for k, v in settings.items()),
+                pct_pm(*final_stats(result["runs"], "train_acc")),
+                pct_pm(*final_stats(result["runs"], "val_acc")),
+                pct_pm(*final_stats(result["runs"], "test_acc")),
+                num(final_stats(result["runs"], "test_loss")[0]),
+                ", ".join(f"{100 * a:.1f}" for a in mean_curve(healthy(result), "val_acc")),
+                f"{sum(r['diverged'] for r in result['runs'])} / {seeds}",
+                f"{epoch_seconds(result):.1f} s",
+            ]
+        )
+    c = next(iter(results.values()))["counts"]
+    return f"""## CIFAR-10: SGD vs Adam on a NumPy MLP (from scratch)
+
+**Question.** On a plain MLP written from scratch, does Adam beat SGD after
+{p.epochs} epochs?
+
+**Setup.** {"-".join(map(str, [3072, *p.hidden, 10]))} MLP, ReLU, He-normal initialisation,
+softmax cross-entropy, batch {p.batch_size}, {p.epochs} epochs, seeds
+{", ".join(map(str, p.seeds))} (initial weights and batch order); NumPy only
+(`numpy_nets`, `numpy_optim`), float32 throughout. A seeded {p.val_fraction:.0%} of the
+training set is held out for validation ({c["train"]:,} train / {c["val"]:,} val /
+{c["test"]:,} test images); every pixel feature is standardised with the training split's
+mean and std. Train metrics are running means over each epoch's batches.
+
+{
+        table(
+            rows,
+            [
+                "optimizer",
+                "settings",
+                "final train acc",
+                "final val acc",
+                "final test acc",
+                "final test loss",
+                "val accuracy per epoch (%)",
+                "diverged",
+                "time per epoch",
+            ],
+        )
+    }
+
+**Verdict** (mean final test accuracy; a win needs > {100 * p.rules.min_gain:g} pp):
+{verdict}.
+
+![CIFAR-10 history](figures/cifar_history.png)
+
+Test set, {shown} ({pct(shown_acc)} test accuracy):
+
+![CIFAR-10 confusion matrix](figures/cifar_confusion.png)
+
+![CIFAR-10 predictions](figures/cifar_predictions.png)
+
+**Cross-check against torch.** The same MLP in torch (`cifar_mlp_torch` stage), from the
+same initial weights, on the same batches, trained by the project's torch loop. First
+{p.rules.float64_steps} steps in float64: the largest weight difference must stay below
+{p.rules.float64_tol:g} (rounding) or the maths differ. Then the float32 training runs
+side by side: Adam divides each gradient by its own running scale, so float32 rounding
+in near-zero gradients becomes full-size steps and the two runs drift apart; the check is
+whether that drift stays within the spread between seeds.
+
+{
+        table(
+            crosscheck_rows(results, twin, params),
+            [
+                "optimizer",
+                "float64: max weight difference",
+                "verdict",
+                "float32: max train-loss gap",
+                "float32: max val-acc gap",
+                "val-acc spread over seeds",
+                "within seed noise",
+            ],
+        )
+    }
+
+![NumPy vs torch](figures/cifar_crosscheck.png)
+
+Source claims:
+
+{claims_table(check_claims("cifar_mlp", results, params, claims, subset=subset))}
+"""
+
+
+def cifar_metrics(results: dict[str, dict], params: Params) -> dict:
+    out: dict = {}
+    for name, result in results.items():
+        mean, std, _ = final_stats(result["runs"])
+        out[name] = {
+            "test_acc": mean,
+            "test_acc_std": std,
+            "val_acc": final_stats(result["runs"], "val_acc")[0],
+            "diverged_runs": sum(r["diverged"] for r in result["runs"]),
+        }
+    out["better"] = winner(results, params)[0]
+    return out
