@@ -7,6 +7,8 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -57,6 +59,17 @@ def set_params(project: Path, **changes) -> None:
             node = node[part]
         node[rest[-1]] = value
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+@contextmanager
+def repro_with(project: Path, **changes) -> Iterator[set[str]]:
+    """Change params, `dvc repro`, give the stages that ran; restore and repro afterwards."""
+    set_params(project, **changes)
+    try:
+        yield ran_stages(dvc("repro", cwd=project).stdout)
+    finally:
+        sh(["git", "checkout", "params.yaml"], project)
+        dvc("repro", cwd=project)
 
 
 def make_project(root: Path, mirror: Path) -> Path:

@@ -10,7 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from project import dvc, ran_stages, set_params, sh
+from project import dvc, ran_stages, repro_with, set_params, sh
 
 
 def test_report_holds_the_tables(project: Path) -> None:
@@ -65,50 +65,25 @@ def test_report_is_byte_identical_when_rerun(project: Path) -> None:
 
 
 def test_changing_one_lr_reruns_only_that_lr(project: Path) -> None:
-    set_params(project, mnist_lr__lrs=[1.0e-3, 2.0e-3])
-    try:
-        result = dvc("repro", cwd=project)
-        assert ran_stages(result.stdout) == {"mnist_lr@0.002", "evaluate", "report"}
+    with repro_with(project, mnist_lr__lrs=[1.0e-3, 2.0e-3]) as ran:
+        assert ran == {"mnist_lr@0.002", "evaluate", "report"}
         assert "| lr=0.002 " in (project / "reports" / "report.md").read_text()
-    finally:
-        sh(["git", "checkout", "params.yaml"], project)
-        dvc("repro", cwd=project)
 
 
 def test_changing_epochs_reruns_training_not_data(project: Path) -> None:
-    set_params(project, mnist_lr__epochs=1)
-    try:
-        result = dvc("repro", cwd=project)
-        assert ran_stages(result.stdout) == {
-            "mnist_lr@0.001",
-            "mnist_lr@0.003",
-            "evaluate",
-            "report",
-        }
-    finally:
-        sh(["git", "checkout", "params.yaml"], project)
-        dvc("repro", cwd=project)
+    with repro_with(project, mnist_lr__epochs=1) as ran:
+        assert ran == {"mnist_lr@0.001", "mnist_lr@0.003", "evaluate", "report"}
 
 
 def test_changing_an_xor_param_reruns_only_xor_and_the_report(project: Path) -> None:
-    set_params(project, xor_numpy__lr=0.5)
-    try:
-        result = dvc("repro", cwd=project)
-        assert ran_stages(result.stdout) == {"xor_numpy", "report"}
-    finally:
-        sh(["git", "checkout", "params.yaml"], project)
-        dvc("repro", cwd=project)
+    with repro_with(project, xor_numpy__lr=0.5) as ran:
+        assert ran == {"xor_numpy", "report"}
 
 
 def test_changing_one_optimizer_reruns_only_its_cifar_stage(project: Path) -> None:
-    set_params(project, cifar_mlp__sgd__lr=0.02)
-    try:
-        result = dvc("repro", cwd=project)
-        assert ran_stages(result.stdout) == {"cifar_mlp@sgd", "cifar_mlp_torch", "report"}
+    with repro_with(project, cifar_mlp__sgd__lr=0.02) as ran:
+        assert ran == {"cifar_mlp@sgd", "cifar_mlp_torch", "report"}
         assert "lr 0.02, momentum 0" in (project / "reports" / "report.md").read_text()
-    finally:
-        sh(["git", "checkout", "params.yaml"], project)
-        dvc("repro", cwd=project)
 
 
 def test_experiment_run_and_plots_diff(project: Path) -> None:
