@@ -12,6 +12,8 @@ from pathlib import Path
 
 from project import dvc, ran_stages, repro_with, set_params, sh
 
+from optstudy.params import read_yaml
+
 
 def test_report_holds_the_tables(project: Path) -> None:
     report = (project / "reports" / "report.md").read_text()
@@ -39,7 +41,9 @@ def test_report_holds_the_tables(project: Path) -> None:
     assert not re.search(r"\bnan\b", report, re.IGNORECASE)
     metrics = json.loads((project / "reports" / "metrics.json").read_text())
     assert set(metrics["mnist_lr"]) >= {"best_lr", "best_test_acc", "lr_1e-03", "lr_3e-03"}
-    assert set(metrics["cifar_mlp"]) == {"sgd", "adam", "better"}
+    assert set(metrics["cifar_mlp"]) == {"sgd_test_acc", "adam_test_acc", "better"}
+    claims = read_yaml(project / "claims.yaml")
+    assert sum(metrics["claims"].values()) == sum(len(c) for c in claims.values())
     for image in [
         "figures/cifar_history.png",
         "figures/cifar_confusion.png",

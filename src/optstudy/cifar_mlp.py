@@ -28,6 +28,7 @@ from optstudy.params import CifarMlp, Params
 from optstudy.train import (
     TrainConfig,
     batch_orders,
+    check_batch_fits,
     fit,
     keep_freed_memory,
     seed_everything,
@@ -131,14 +132,6 @@ def train_numpy(
     return history
 
 
-def check_batch_size(p: CifarMlp, splits: dict[str, Arrays]) -> None:
-    if p.batch_size > len(splits["train"][1]):
-        raise ValueError(
-            f"cifar_mlp.batch_size = {p.batch_size} is larger than the training split "
-            f"({len(splits['train'][1])} images)"
-        )
-
-
 def initial_network(p: CifarMlp, inputs: int, seed: int) -> Network:
     return he_relu_mlp([inputs, *p.hidden, 10], np.random.default_rng(seed))
 
@@ -147,7 +140,7 @@ def run_optimizer(params: Params, optimizer: str, prepared: Path, out_dir: Path)
     """Train the NumPy MLP with one optimizer for every seed; keep the test predictions."""
     p = params.cifar_mlp
     splits = standardised_splits(prepared, p.val_fraction, p.split_seed)
-    check_batch_size(p, splits)
+    check_batch_fits("cifar_mlp.batch_size", p.batch_size, len(splits["train"][1]))
     evals = {"val": splits["val"], "test": splits["test"]}
     runs, predictions = [], {}
     for seed in p.seeds:
@@ -254,7 +247,7 @@ def run_torch_twin(params: Params, prepared: Path) -> dict:
     seed = p.seeds[0]
     device = select_device(params.runtime.device)
     splits = standardised_splits(prepared, p.val_fraction, p.split_seed)
-    check_batch_size(p, splits)
+    check_batch_fits("cifar_mlp.batch_size", p.batch_size, len(splits["train"][1]))
     tensors = {
         name: (torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
         for name, (x, y) in splits.items()

@@ -9,40 +9,23 @@ from __future__ import annotations
 
 import math
 
-from optstudy.data import load_split, split_train_val
 from optstudy.models import DeepMLP, SimpleCNN
 from optstudy.params import Params
 from optstudy.train import (
     TrainConfig,
-    channel_stats,
+    check_batch_fits,
     fit,
+    image_tensors,
     seed_everything,
     select_device,
-    to_tensors,
 )
-
-
-def prepared_tensors(params: Params, prepared, fraction: float, split_seed: int):
-    """train / val / test tensors, normalised with the training split's statistics only."""
-    device = select_device(params.runtime.device)
-    train, val = split_train_val(load_split(prepared, "train"), fraction, split_seed)
-    test = load_split(prepared, "test")
-    mean, std = channel_stats(train.images)
-    tensors = {
-        name: to_tensors(s, mean, std, device)
-        for name, s in (("train", train), ("val", val), ("test", test))
-    }
-    return tensors, device
 
 
 def run_epochs_study(params: Params, prepared) -> dict:
     p = params.mnist_epochs
-    tensors, device = prepared_tensors(params, prepared, p.val_fraction, p.split_seed)
-    if p.batch_size > len(tensors["train"][1]):
-        raise ValueError(
-            f"mnist_epochs.batch_size = {p.batch_size} is larger than the "
-            f"training split ({len(tensors['train'][1])} images)"
-        )
+    device = select_device(params.runtime.device)
+    tensors, _ = image_tensors(prepared, device, p.val_fraction, p.split_seed)
+    check_batch_fits("mnist_epochs.batch_size", p.batch_size, len(tensors["train"][1]))
     seed_everything(p.seed, params.runtime.threads)
     model = SimpleCNN().to(device)
     config = TrainConfig(
@@ -65,7 +48,9 @@ def run_epochs_study(params: Params, prepared) -> dict:
 def run_grad_flow_study(params: Params, prepared) -> dict:
     """Deep MLPs, sigmoid vs ReLU, same depth and data: where do the gradients go?"""
     p = params.grad_flow
-    tensors, device = prepared_tensors(params, prepared, p.val_fraction, p.split_seed)
+    device = select_device(params.runtime.device)
+    tensors, _ = image_tensors(prepared, device, p.val_fraction, p.split_seed)
+    check_batch_fits("grad_flow.batch_size", p.batch_size, len(tensors["train"][1]))
     runs = {}
     for activation in p.activations:
         seed_everything(p.seed, params.runtime.threads)

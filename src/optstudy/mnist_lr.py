@@ -8,17 +8,16 @@ from pathlib import Path
 
 import torch
 
-from optstudy.data import load_split
 from optstudy.io import atomic_open, read_json, write_json
 from optstudy.models import DigitClassifier
 from optstudy.params import Params
 from optstudy.train import (
     TrainConfig,
-    channel_stats,
+    check_batch_fits,
     fit,
+    image_tensors,
     seed_everything,
     select_device,
-    to_tensors,
 )
 
 RUNS_FILE = "runs.json"
@@ -47,15 +46,9 @@ def train_lr(params: Params, lr: float, prepared: Path, out_dir: Path) -> dict:
     """Train one model per seed at `lr`; write runs.json and one checkpoint per seed."""
     study, runtime = params.mnist_lr, params.runtime
     device = select_device(runtime.device)
-    train_split, test_split = load_split(prepared, "train"), load_split(prepared, "test")
-    if study.batch_size > len(train_split.labels):
-        raise ValueError(
-            f"mnist_lr.batch_size = {study.batch_size} is larger than the training set "
-            f"({len(train_split.labels)} images)"
-        )
-    mean, std = channel_stats(train_split.images)
-    train = to_tensors(train_split, mean, std, device)
-    test = to_tensors(test_split, mean, std, device)
+    tensors, (mean, std) = image_tensors(prepared, device)
+    train, test = tensors["train"], tensors["test"]
+    check_batch_fits("mnist_lr.batch_size", study.batch_size, len(train[1]))
     runs = []
     start = time.perf_counter()
     for seed in study.seeds:
@@ -81,8 +74,8 @@ def train_lr(params: Params, lr: float, prepared: Path, out_dir: Path) -> dict:
     result = {
         "lr": lr,
         "optimizer": study.optimizer,
-        "train_samples": int(len(train_split.labels)),
-        "test_samples": int(len(test_split.labels)),
+        "train_samples": int(len(train[1])),
+        "test_samples": int(len(test[1])),
         "normalisation": {"mean": mean, "std": std},
         "device": str(device),
         "torch": torch.__version__,

@@ -12,28 +12,28 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from optstudy.data import load_split
 from optstudy.models import DigitClassifier
 from optstudy.params import Params
 from optstudy.train import (
     TrainConfig,
-    channel_stats,
+    check_batch_fits,
     fit,
+    image_tensors,
     seed_everything,
     select_device,
-    to_tensors,
 )
 
 
 def run_variants(
-    params: Params, prepared: Path, base: dict, variants: dict[str, dict], seeds: list[int]
+    params: Params, section: str, prepared: Path, variants: dict[str, dict]
 ) -> tuple[dict, dict]:
     """Train every variant for every seed; returns (results, trained models of the first seed)."""
     device = select_device(params.runtime.device)
-    train_split, test_split = load_split(prepared, "train"), load_split(prepared, "test")
-    mean, std = channel_stats(train_split.images)
-    train = to_tensors(train_split, mean, std, device)
-    test = to_tensors(test_split, mean, std, device)
+    tensors, _ = image_tensors(prepared, device)
+    train, test = tensors["train"], tensors["test"]
+    p = getattr(params, section)
+    base, seeds = shared_config(p), p.seeds
+    check_batch_fits(f"{section}.batch_size", p.batch_size, len(train[1]))
     runs, models = {}, {}
     for name, overrides in variants.items():
         runs[name] = []
@@ -61,12 +61,11 @@ def shared_config(p) -> dict:
 
 def run_schedule_study(params: Params, prepared: Path) -> dict:
     p = params.mnist_schedule
-    base = shared_config(p)
     variants = {
         "fixed": {},
         "onecycle": {"schedule": "onecycle", "max_lr": p.max_lr, "pct_start": p.pct_start},
     }
-    results, _ = run_variants(params, prepared, base, variants, p.seeds)
+    results, _ = run_variants(params, "mnist_schedule", prepared, variants)
     return results
 
 
@@ -99,9 +98,8 @@ def analytic_gradient_norms(p_true: np.ndarray) -> dict[str, np.ndarray]:
 
 def run_loss_study(params: Params, prepared: Path) -> dict:
     p = params.mnist_loss
-    base = shared_config(p)
     variants = {"cross_entropy": {"loss": "cross_entropy"}, "mse": {"loss": "mse"}}
-    results, trained = run_variants(params, prepared, base, variants, p.seeds)
+    results, trained = run_variants(params, "mnist_loss", prepared, variants)
     x, y = trained["test"]
     bins = np.linspace(0, 1, p.probability_bins + 1)
     saturation = {}

@@ -230,14 +230,6 @@ Source claims:
 
 
 def cifar_metrics(results: dict[str, dict], params: Params) -> dict:
-    out: dict = {}
-    for name, result in results.items():
-        mean, std, _ = final_stats(result["runs"])
-        out[name] = {
-            "test_acc": mean,
-            "test_acc_std": std,
-            "val_acc": final_stats(result["runs"], "val_acc")[0],
-            "diverged_runs": sum(r["diverged"] for r in result["runs"]),
-        }
+    out: dict = {f"{name}_test_acc": final_stats(r["runs"])[0] for name, r in results.items()}
     out["better"] = winner(results, params)[0]
     return out

@@ -24,7 +24,9 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from optstudy.data import Split
+from optstudy.data import Split, load_split, split_train_val
+
+Tensors = dict[str, tuple[torch.Tensor, torch.Tensor]]  # split name -> (inputs, labels)
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,29 @@ def batch_orders(n: int, seed: int) -> Iterator[torch.Tensor]:
     generator = torch.Generator().manual_seed(seed)
     while True:
         yield torch.randperm(n, generator=generator)
+
+
+def image_tensors(
+    prepared, device: torch.device, val_fraction: float | None = None, split_seed: int = 0
+) -> tuple[Tensors, tuple[list[float], list[float]]]:
+    """train (, val) and test splits as normalised tensors on `device`, and (mean, std).
+
+    The statistics come from the training split only. With `val_fraction`, a seeded share
+    of the training set is held out as the validation split.
+    """
+    train = load_split(prepared, "train")
+    val = {}
+    if val_fraction is not None:
+        train, val["val"] = split_train_val(train, val_fraction, split_seed)
+    splits = {"train": train, **val, "test": load_split(prepared, "test")}
+    mean, std = channel_stats(train.images)
+    return {name: to_tensors(s, mean, std, device) for name, s in splits.items()}, (mean, std)
+
+
+def check_batch_fits(key: str, batch_size: int, samples: int) -> None:
+    """Refuse a batch larger than the training set before any training starts."""
+    if batch_size > samples:
+        raise ValueError(f"{key} = {batch_size} is larger than the training set ({samples} images)")
 
 
 def make_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
