@@ -22,7 +22,7 @@ from tqdm import tqdm
 from optstudy.data import load_split, split_train_val
 from optstudy.io import atomic_open
 from optstudy.models import MLP
-from optstudy.numpy_nets import Network, he_relu_mlp, softmax_cross_entropy
+from optstudy.numpy_nets import Dense, Network, he_relu_mlp, softmax_cross_entropy
 from optstudy.numpy_optim import SGD, Adam
 from optstudy.params import CifarMlp, Params
 from optstudy.train import (
@@ -132,8 +132,9 @@ def train_numpy(
     return history
 
 
-def initial_network(p: CifarMlp, inputs: int, seed: int) -> Network:
-    return he_relu_mlp([inputs, *p.hidden, 10], np.random.default_rng(seed))
+def initial_network(p: CifarMlp, inputs: int, seed: int, dtype: type = np.float32) -> Network:
+    """The seeded He-initialised MLP: the same weights for every optimizer and for torch."""
+    return he_relu_mlp([inputs, *p.hidden, 10], np.random.default_rng(seed), dtype)
 
 
 def run_optimizer(params: Params, optimizer: str, prepared: Path, out_dir: Path) -> dict:
@@ -171,10 +172,15 @@ def run_optimizer(params: Params, optimizer: str, prepared: Path, out_dir: Path)
     }
 
 
+def dense_layers(net: Network) -> list[Dense]:
+    return [layer for layer in net.layers if isinstance(layer, Dense)]
+
+
 def torch_twin(net: Network) -> MLP:
     """The torch MLP holding exactly the NumPy network's weights (torch stores W as out×in)."""
-    dense = [layer for layer in net.layers if hasattr(layer, "W")]
+    dense = dense_layers(net)
     model = MLP([dense[0].W.shape[0], *(layer.W.shape[1] for layer in dense)])
+    model.to(torch.from_numpy(dense[0].W).dtype)
     with torch.no_grad():
         for linear, layer in zip(model.linears(), dense, strict=True):
             linear.weight.copy_(torch.from_numpy(layer.W.T.copy()))
@@ -205,11 +211,8 @@ def float64_gap(p: CifarMlp, optimizer: str, train: Arrays, seed: int, steps: in
     a different Adam formula) shows as a gap far above it.
     """
     x, y = train
-    net = initial_network(p, x.shape[1], seed)
-    for layer in net.layers:
-        if hasattr(layer, "W"):
-            layer.__init__(layer.W.astype(np.float64), layer.b.astype(np.float64), layer.input_grad)
-    model = torch_twin(net).double()
+    net = initial_network(p, x.shape[1], seed, dtype=np.float64)
+    model = torch_twin(net)
     config = torch_config(p, optimizer, seed)
     numpy_opt, torch_opt = (
         make_optimizer(p, optimizer, net),
@@ -228,10 +231,9 @@ def float64_gap(p: CifarMlp, optimizer: str, train: Arrays, seed: int, steps: in
         torch_loss.backward()
         torch_opt.step()
         loss_gap = max(loss_gap, abs(numpy_loss - torch_loss.item()))
-    dense = [layer for layer in net.layers if hasattr(layer, "W")]
     param_gap = max(
         float(np.abs(ours - theirs.detach().numpy()).max())
-        for layer, linear in zip(dense, model.linears(), strict=True)
+        for layer, linear in zip(dense_layers(net), model.linears(), strict=True)
         for ours, theirs in ((layer.W.T, linear.weight), (layer.b, linear.bias))
     )
     return {"steps": b + 1, "max_param_gap": param_gap, "max_loss_gap": loss_gap}
