@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,10 +26,20 @@ from ruamel.yaml import YAML
 
 PARAMS_FILE = Path("params.yaml")
 
+
+def _refuse_duplicates(values: list[Any]) -> list[Any]:
+    seen = [v for i, v in enumerate(values) if v in values[:i]]
+    if seen:
+        raise ValueError(f"duplicate entries {seen}: every entry must be distinct")
+    return values
+
+
+Distinct = AfterValidator(_refuse_duplicates)  # a list whose entries must all differ
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 LearningRate = Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Seed = Annotated[int, Field(ge=0, lt=2**32)]
+Batch = Annotated[int, Field(ge=1, le=65536)]
 
 
 class Section(BaseModel):
@@ -78,19 +89,14 @@ class LrRules(Section):
 
 
 class MnistLr(Section):
-    lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=12)]
+    lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=12), Distinct]
     epochs: Annotated[int, Field(ge=1, le=1000)]
-    batch_size: Annotated[int, Field(ge=1, le=65536)]
-    eval_batch_size: Annotated[int, Field(ge=1, le=65536)]
+    batch_size: Batch
+    eval_batch_size: Batch
     optimizer: Literal["adam", "sgd"]
     momentum: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
-    seeds: Annotated[list[Seed], Field(min_length=1, max_length=10)]
+    seeds: Annotated[list[Seed], Field(min_length=1, max_length=10), Distinct]
     rules: LrRules
-
-    @field_validator("lrs", "seeds")
-    @classmethod
-    def _unique(cls, value: list[Any]) -> list[Any]:
-        return _refuse_duplicates(value)
 
 
 class Evaluate(Section):
@@ -98,7 +104,7 @@ class Evaluate(Section):
 
 
 Epochs = Annotated[int, Field(ge=1, le=100_000)]
-Seeds = Annotated[list[Seed], Field(min_length=1, max_length=50)]
+Seeds = Annotated[list[Seed], Field(min_length=1, max_length=50), Distinct]
 Tolerance = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Point = Annotated[
     list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=2)
@@ -108,32 +114,22 @@ Point = Annotated[
 class XorNumpy(Section):
     lr: LearningRate
     epochs: Epochs
-    sweep_lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=10)]
+    sweep_lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=10), Distinct]
     sweep_epochs: Epochs
     seeds: Seeds
     init_std: PositiveFloat
     loss_threshold: Tolerance
     smooth_max_increases: Fraction
 
-    @field_validator("sweep_lrs", "seeds")
-    @classmethod
-    def _unique(cls, value: list[Any]) -> list[Any]:
-        return _refuse_duplicates(value)
-
 
 class XorTorch(Section):
     hidden: Annotated[int, Field(ge=1, le=1024)]
-    optimizers: Annotated[list[Literal["sgd", "adam"]], Field(min_length=1)]
-    lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=10)]
+    optimizers: Annotated[list[Literal["sgd", "adam"]], Field(min_length=1), Distinct]
+    lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=10), Distinct]
     epochs: Epochs
     seeds: Seeds
     loss_threshold: Tolerance
     smooth_max_increases: Fraction
-
-    @field_validator("optimizers", "lrs", "seeds")
-    @classmethod
-    def _unique(cls, value: list[Any]) -> list[Any]:
-        return _refuse_duplicates(value)
 
 
 Matrix = list[list[Annotated[float, Field(allow_inf_nan=False)]]]
@@ -161,7 +157,7 @@ class Backprop(Section):
 
 class Parabola(Section):
     x0: Annotated[float, Field(allow_inf_nan=False)]
-    lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=12)]
+    lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=12), Distinct]
     steps: Annotated[int, Field(ge=1, le=10_000)]
     tol: Tolerance
 
@@ -209,8 +205,8 @@ class GdBasics(Section):
 
 class MnistEpochs(Section):
     max_epochs: Annotated[int, Field(ge=1, le=1000)]
-    batch_size: Annotated[int, Field(ge=1, le=65536)]
-    eval_batch_size: Annotated[int, Field(ge=1, le=65536)]
+    batch_size: Batch
+    eval_batch_size: Batch
     lr: LearningRate
     momentum: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
     val_fraction: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
@@ -223,10 +219,10 @@ class MnistEpochs(Section):
 class GradFlow(Section):
     depth: Annotated[int, Field(ge=1, le=100)]
     width: Annotated[int, Field(ge=1, le=4096)]
-    activations: Annotated[list[Literal["sigmoid", "relu"]], Field(min_length=1)]
+    activations: Annotated[list[Literal["sigmoid", "relu"]], Field(min_length=1), Distinct]
     epochs: Annotated[int, Field(ge=1, le=100)]
-    batch_size: Annotated[int, Field(ge=1, le=65536)]
-    eval_batch_size: Annotated[int, Field(ge=1, le=65536)]
+    batch_size: Batch
+    eval_batch_size: Batch
     lr: LearningRate
     val_fraction: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
     split_seed: Seed
@@ -234,16 +230,11 @@ class GradFlow(Section):
     vanishing_ratio: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
     exploding_norm: PositiveFloat
 
-    @field_validator("activations")
-    @classmethod
-    def _unique(cls, value: list[Any]) -> list[Any]:
-        return _refuse_duplicates(value)
-
 
 class MnistSchedule(Section):
     epochs: Annotated[int, Field(ge=1, le=1000)]
-    batch_size: Annotated[int, Field(ge=1, le=65536)]
-    eval_batch_size: Annotated[int, Field(ge=1, le=65536)]
+    batch_size: Batch
+    eval_batch_size: Batch
     optimizer: Literal["adam", "sgd"]
     lr: LearningRate
     max_lr: LearningRate
@@ -254,8 +245,8 @@ class MnistSchedule(Section):
 
 class MnistLoss(Section):
     epochs: Annotated[int, Field(ge=1, le=1000)]
-    batch_size: Annotated[int, Field(ge=1, le=65536)]
-    eval_batch_size: Annotated[int, Field(ge=1, le=65536)]
+    batch_size: Batch
+    eval_batch_size: Batch
     optimizer: Literal["adam", "sgd"]
     lr: LearningRate
     seeds: Seeds
@@ -286,21 +277,16 @@ class CifarRules(Section):
 class CifarMlp(Section):
     hidden: Annotated[list[Annotated[int, Field(ge=1, le=8192)]], Field(min_length=1, max_length=8)]
     epochs: Annotated[int, Field(ge=1, le=1000)]
-    batch_size: Annotated[int, Field(ge=1, le=65536)]
-    eval_batch_size: Annotated[int, Field(ge=1, le=65536)]
+    batch_size: Batch
+    eval_batch_size: Batch
     val_fraction: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
     split_seed: Seed
     seeds: Seeds
-    optimizers: Annotated[list[Literal["sgd", "adam"]], Field(min_length=1)]
+    optimizers: Annotated[list[Literal["sgd", "adam"]], Field(min_length=1), Distinct]
     sgd: CifarSgd
     adam: CifarAdam
     grid_size: Annotated[int, Field(ge=1, le=64)]
     rules: CifarRules
-
-    @field_validator("optimizers", "seeds")
-    @classmethod
-    def _unique(cls, value: list[Any]) -> list[Any]:
-        return _refuse_duplicates(value)
 
 
 class ClaimRules(Section):
@@ -322,13 +308,6 @@ class Params(Section):
     mnist_loss: MnistLoss
     cifar_mlp: CifarMlp
     claims: ClaimRules
-
-
-def _refuse_duplicates(values: list[Any]) -> list[Any]:
-    seen = [v for i, v in enumerate(values) if v in values[:i]]
-    if seen:
-        raise ValueError(f"duplicate entries {seen}: every entry must be distinct")
-    return values
 
 
 class ParamsError(ValueError):
