@@ -73,18 +73,21 @@ def lr_curves(runs_by_lr: dict[float, dict], path: Path) -> None:
 
 
 def confusion(matrix: np.ndarray, classes: list[str], title: str, path: Path) -> None:
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    fig, ax = plt.subplots(figsize=(7.5, 6.5))
     image = ax.imshow(matrix, cmap="Blues")
     fig.colorbar(image, ax=ax, label="test images")
     ax.set(
         xticks=range(len(classes)),
         yticks=range(len(classes)),
-        xticklabels=classes,
         yticklabels=classes,
         xlabel="predicted class",
         ylabel="true class",
-        title=title,
     )
+    long_names = max(map(len, classes)) > 2  # class names, not digits: slant them
+    ax.set_xticklabels(
+        classes, rotation=40 if long_names else 0, ha="right" if long_names else "center"
+    )
+    ax.set_title(title, fontsize=10)
     for (i, j), count in np.ndenumerate(matrix):
         color = "white" if count > matrix.max() / 2 else "black"
         ax.text(j, i, str(count), ha="center", va="center", fontsize=7, color=color)
