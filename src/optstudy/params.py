@@ -231,25 +231,24 @@ class GradFlow(Section):
     exploding_norm: PositiveFloat
 
 
-class MnistSchedule(Section):
+class MnistVariantStudy(Section):
+    """What both variants of a study share (optstudy.mnist_variants.shared_config)."""
+
     epochs: Annotated[int, Field(ge=1, le=1000)]
     batch_size: Batch
     eval_batch_size: Batch
     optimizer: Literal["adam", "sgd"]
     lr: LearningRate
+    seeds: Seeds
+
+
+class MnistSchedule(MnistVariantStudy):
     max_lr: LearningRate
     pct_start: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
-    seeds: Seeds
     target_acc: Fraction
 
 
-class MnistLoss(Section):
-    epochs: Annotated[int, Field(ge=1, le=1000)]
-    batch_size: Batch
-    eval_batch_size: Batch
-    optimizer: Literal["adam", "sgd"]
-    lr: LearningRate
-    seeds: Seeds
+class MnistLoss(MnistVariantStudy):
     min_gain: Fraction
     probability_bins: Annotated[int, Field(ge=2, le=100)]
     saturated_below: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
