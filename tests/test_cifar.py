@@ -136,5 +136,50 @@ def test_curve_gap_and_seed_spread() -> None:
     a = [{"val_acc": 0.30}, {"val_acc": 0.40}]
     b = [{"val_acc": 0.31}, {"val_acc": 0.37}]
     assert curve_gap(a, b, "val_acc") == pytest.approx(0.03)
-    runs = [{"epochs": a}, {"epochs": b}, {"epochs": [{"val_acc": 0.35}, {"val_acc": 0.41}]}]
+    third = [{"val_acc": 0.35}, {"val_acc": 0.41}]
+    runs = [{"diverged": False, "epochs": e} for e in (a, b, third)]
     assert seed_spread(runs, "val_acc") == pytest.approx(0.05)
+
+
+def test_an_optimizer_whose_every_run_diverged_loses_without_a_crash(tmp_path: Path) -> None:
+    from optstudy.claims import cifar_adam_beats_sgd
+    from optstudy.report_cifar import crosscheck_rows, write_curves
+
+    def record(epoch: int, acc: float) -> dict:
+        return {
+            "epoch": epoch,
+            "train_loss": 1.0,
+            "train_acc": acc,
+            "val_loss": 1.0,
+            "val_acc": acc,
+            "test_loss": 1.0,
+            "test_acc": acc,
+            "seconds": 1.0,
+        }
+
+    sgd = {
+        "runs": [
+            {"seed": s, "diverged": False, "epochs": [record(1, 0.3 + s / 100), record(2, 0.4)]}
+            for s in (0, 1)
+        ]
+    }
+    broken = [{"epoch": 1, "train_loss": None, "train_acc": 0.1, "seconds": 1.0}]
+    adam = {"runs": [{"seed": s, "diverged": True, "epochs": broken} for s in (0, 1)]}
+    results = {"sgd": sgd, "adam": adam}
+    params = load_params(REPO / "params.yaml")
+
+    assert optimizer_verdict({"sgd": 0.4, "adam": float("nan")}, 0.005) == (
+        "sgd",
+        "sgd wins: every run of adam diverged",
+    )
+    check = cifar_adam_beats_sgd(results, params, {})
+    assert not check.held and "adam: every run diverged" in check.measured
+    write_curves(results, tmp_path / "curves.csv")
+    lines = (tmp_path / "curves.csv").read_text().splitlines()
+    assert len(lines) == 3 and all(line.startswith("sgd,") for line in lines[1:])
+    twin = {
+        "runs": {"adam": {"seed": 0, "epochs": broken}},
+        "float64": {"adam": {"steps": 3, "max_param_gap": 1e-15}},
+    }
+    (row,) = crosscheck_rows(results, twin, params)
+    assert row[4:] == ["n/a", "n/a", "n/a"]  # no finite curve to compare, no seed noise

@@ -18,6 +18,7 @@ from optstudy.verdicts import (
     epochs_to_target,
     final_stats,
     mean_curve,
+    optimizer_verdict,
     xor_behaviour,
     xor_median_epoch,
 )
@@ -187,14 +188,20 @@ def mnist_lr_unstable(results: dict, params, claim: dict) -> Check:
 def cifar_adam_beats_sgd(results: dict, params, claim: dict) -> Check:
     if not {"sgd", "adam"} <= results.keys():
         return Check("cifar_mlp.optimizers lacks sgd or adam", False, missing="not measured")
-    final = {name: final_stats(r["runs"]) for name, r in results.items()}
-    (adam, adam_std, n_adam), (sgd, sgd_std, n_sgd) = final["adam"], final["sgd"]
-    needed = params.cifar_mlp.rules.min_gain
+    final = {name: final_stats(results[name]["runs"]) for name in ("adam", "sgd")}
+
+    def describe(name: str) -> str:
+        mean, std, n = final[name]
+        if n == 0:
+            return f"{name}: every run diverged"
+        return f"{name} {100 * mean:.2f} ± {100 * std:.2f} % ({n} seeds)"
+
+    better, verdict = optimizer_verdict(
+        {name: f[0] for name, f in final.items()}, params.cifar_mlp.rules.min_gain
+    )
     return Check(
-        f"final test accuracy: Adam {100 * adam:.2f} ± {100 * adam_std:.2f} % ({n_adam} "
-        f"seeds), SGD {100 * sgd:.2f} ± {100 * sgd_std:.2f} % ({n_sgd} seeds); a win needs "
-        f"> {100 * needed:g} pp",
-        adam - sgd > needed,
+        f"final test accuracy: {describe('adam')}, {describe('sgd')}; {verdict}",
+        better == "adam" and not verdict.startswith(("no clear winner", "every run")),
     )
 
 

@@ -298,19 +298,21 @@ def build_report(params: Params, data_root: Path = Path("data"), out: Path = REP
         mnist_lr_section(
             params, runs, summaries, verdicts, evaluation, meta["mnist"], checked["mnist_lr"]
         ),
-        report_basics.xor_numpy_section(basics["xor_numpy"], params, claims, out),
-        report_basics.xor_torch_section(basics["xor_torch"], params, claims, out),
+        report_basics.xor_numpy_section(basics["xor_numpy"], params, checked["xor_numpy"], out),
+        report_basics.xor_torch_section(basics["xor_torch"], params, checked["xor_torch"], out),
         report_basics.backprop_section(basics["backprop"], params),
-        report_basics.gd_section(basics["gd_basics"], params, claims, out),
-        report_training.epochs_section(basics["mnist_epochs"], params, claims, out, mnist_subset),
+        report_basics.gd_section(basics["gd_basics"], params, checked["gd_basics"], out),
+        report_training.epochs_section(
+            basics["mnist_epochs"], params, checked["mnist_epochs"], out
+        ),
         report_training.grad_flow_section(
             basics["grad_flow"], basics["mnist_epochs"], runs, params, out
         ),
         report_training.schedule_section(
-            basics["mnist_schedule"], params, claims, out, mnist_subset
+            basics["mnist_schedule"], params, checked["mnist_schedule"], out
         ),
-        report_training.loss_section(basics["mnist_loss"], params, claims, out, mnist_subset),
-        report_cifar.cifar_section(cifar, twin, params, claims, out, data_root, cifar_subset),
+        report_training.loss_section(basics["mnist_loss"], params, checked["mnist_loss"], out),
+        report_cifar.cifar_section(cifar, twin, params, checked["cifar_mlp"], out, data_root),
     ]
     statuses = [c.check.status for study_checks in checked.values() for c in study_checks]
     reproduced = statuses.count(REPRODUCED)

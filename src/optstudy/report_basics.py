@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 
 from optstudy import figures, gd
-from optstudy.claims import check_claims
 from optstudy.params import Params
 from optstudy.report_format import claims_table, num, table
 from optstudy.verdicts import xor_behaviour, xor_median_epoch, xor_verdict
@@ -48,7 +47,7 @@ XOR_HEADERS = [
 ]
 
 
-def xor_numpy_section(results: dict, params: Params, claims: dict, out: Path) -> str:
+def xor_numpy_section(results: dict, params: Params, checked: list, out: Path) -> str:
     p = params.xor_numpy
     groups = {f"lr={lr}": runs for lr, runs in results["sweep"].items()}
     figures.loss_curves(
@@ -85,11 +84,11 @@ A 2-2-1 sigmoid net has flat regions and local minima where every output sits ne
 
 Source claims:
 
-{claims_table(check_claims("xor_numpy", results, params, claims))}
+{claims_table(checked)}
 """
 
 
-def xor_torch_section(results: dict, params: Params, claims: dict, out: Path) -> str:
+def xor_torch_section(results: dict, params: Params, checked: list, out: Path) -> str:
     p = params.xor_torch
     groups = {name: c["runs"] for name, c in results["configs"].items()}
     figures.loss_curves(
@@ -112,7 +111,7 @@ def xor_torch_section(results: dict, params: Params, claims: dict, out: Path) ->
 
 Source claims:
 
-{claims_table(check_claims("xor_torch", results, params, claims))}
+{claims_table(checked)}
 """
 
 
@@ -161,7 +160,7 @@ Loss after the step: **{results["loss_after"]:.4f}** (change
 """
 
 
-def gd_section(results: dict, params: Params, claims: dict, out: Path) -> str:
+def gd_section(results: dict, params: Params, checked: list, out: Path) -> str:
     p = params.gd_basics
     fig = out / "figures"
     figures.parabola(results["parabola"], fig / "gd_parabola.png")
@@ -266,5 +265,5 @@ optimum w = {bs["optimum"][0]:.3f}, b = {bs["optimum"][1]:.3f}, loss
 
 Claims:
 
-{claims_table(check_claims("gd_basics", results, params, claims))}
+{claims_table(checked)}
 """

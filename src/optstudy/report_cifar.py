@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from pathlib import Path
 
 import numpy as np
 
 from optstudy import figures
-from optstudy.claims import check_claims
 from optstudy.data import CIFAR_CLASSES, load_split
 from optstudy.io import atomic_open, read_json
 from optstudy.params import Params
@@ -36,7 +36,7 @@ def load_results(data_root: Path, optimizers: list[str]) -> dict[str, dict]:
 
 
 def healthy(result: dict) -> list[dict]:
-    return [r for r in result["runs"] if not r["diverged"]] or result["runs"]
+    return [r for r in result["runs"] if not r["diverged"]]
 
 
 def same_seed(result: dict, seed: int) -> dict:
@@ -57,15 +57,20 @@ def write_curves(results: dict[str, dict], path: Path) -> None:
     with atomic_open(path) as handle:
         handle.write("series,epoch," + ",".join(CURVE_KEYS) + "\n")
         for name, result in results.items():
+            if not healthy(result):
+                continue  # every run diverged: no curve to plot
             curves = [mean_curve(healthy(result), key) for key in CURVE_KEYS]
             for e, values in enumerate(zip(*curves, strict=True), start=1):
                 handle.write(f"{name},{e}," + ",".join(f"{v:.6f}" for v in values) + "\n")
 
 
-def predictions_figures(
-    result: dict, name: str, data_root: Path, params: Params, out: Path
-) -> tuple[str, float]:
-    """Confusion matrix (PNG + CSV for DVC's confusion plot) and example grid of one run."""
+def predictions_figures(result: dict, name: str, data_root: Path, params: Params, out: Path) -> str:
+    """Confusion matrix (PNG + CSV for DVC's confusion plot) and example grid of one run.
+
+    Returns the report's markdown for them.
+    """
+    if not healthy(result):
+        return f"No test predictions to show: every {name} run diverged."
     seed = healthy(result)[0]["seed"]
     folder = data_root / "cifar_mlp" / name
     with np.load(folder / "test_predictions.npz") as archive:
@@ -96,7 +101,12 @@ def predictions_figures(
         f"CIFAR-10 test images, MLP + {name} seed {seed}: correct (top) and wrong (bottom)",
         out / "figures" / "cifar_predictions.png",
     )
-    return f"{name}, seed {seed}", float(np.mean(predicted == labels))
+    accuracy = pct(float(np.mean(predicted == labels)))
+    return f"""Test set, {name}, seed {seed} ({accuracy} test accuracy):
+
+![CIFAR-10 confusion matrix](figures/cifar_confusion.png)
+
+![CIFAR-10 predictions](figures/cifar_predictions.png)"""
 
 
 def crosscheck_rows(results: dict[str, dict], twin: dict, params: Params) -> list[list[str]]:
@@ -115,7 +125,11 @@ def crosscheck_rows(results: dict[str, dict], twin: dict, params: Params) -> lis
                 num(curve_gap(numpy_run["epochs"], torch_run["epochs"], "train_loss")),
                 pp(val_gap),
                 pp(noise),
-                "yes" if val_gap <= noise else "**no**",
+                "n/a"
+                if math.isnan(val_gap) or math.isnan(noise)
+                else "yes"
+                if val_gap <= noise
+                else "**no**",
             ]
         )
     return rows
@@ -125,10 +139,9 @@ def cifar_section(
     results: dict[str, dict],
     twin: dict,
     params: Params,
-    claims: dict,
+    checked: list,
     out: Path,
     data_root: Path,
-    subset: bool,
 ) -> str:
     p = params.cifar_mlp
     figures.cifar_history(
@@ -138,7 +151,7 @@ def cifar_section(
     figures.cifar_crosscheck(twin_seeds, twin["runs"], out / "figures" / "cifar_crosscheck.png")
     write_curves(results, out / "curves" / "cifar_mlp.csv")
     better, verdict = winner(results, params)
-    shown, shown_acc = predictions_figures(results[better], better, data_root, params, out)
+    predictions = predictions_figures(results[better], better, data_root, params, out)
     rows = []
     for name, result in results.items():
         settings = result["settings"]
@@ -151,7 +164,9 @@ def cifar_section(
                 pct_pm(*final_stats(result["runs"], "val_acc")),
                 pct_pm(*final_stats(result["runs"], "test_acc")),
                 num(final_stats(result["runs"], "test_loss")[0]),
-                ", ".join(f"{100 * a:.1f}" for a in mean_curve(healthy(result), "val_acc")),
+                ", ".join(f"{100 * a:.1f}" for a in mean_curve(healthy(result), "val_acc"))
+                if healthy(result)
+                else "n/a",
                 f"{sum(r['diverged'] for r in result['runs'])} / {seeds}",
                 f"{epoch_seconds(result):.1f} s",
             ]
@@ -192,11 +207,7 @@ mean and std. Train metrics are running means over each epoch's batches.
 
 ![CIFAR-10 history](figures/cifar_history.png)
 
-Test set, {shown} ({pct(shown_acc)} test accuracy):
-
-![CIFAR-10 confusion matrix](figures/cifar_confusion.png)
-
-![CIFAR-10 predictions](figures/cifar_predictions.png)
+{predictions}
 
 **Cross-check against torch.** The same MLP in torch (`cifar_mlp_torch` stage), from the
 same initial weights, on the same batches, trained by the project's torch loop. First
@@ -225,7 +236,7 @@ whether that drift stays within the spread between seeds.
 
 Source claims:
 
-{claims_table(check_claims("cifar_mlp", results, params, claims, subset=subset))}
+{claims_table(checked)}
 """
 
 

@@ -6,16 +6,13 @@ import statistics
 from pathlib import Path
 
 from optstudy import figures
-from optstudy.claims import check_claims
 from optstudy.mnist_epochs import layer_weight_norms
 from optstudy.params import Params
 from optstudy.report_format import claims_table, pct, pct_pm, sci, table
 from optstudy.verdicts import early_stopping, epochs_to_target, gradient_flow, mean_curve
 
 
-def epochs_section(
-    results: dict, params: Params, claims: dict, out: Path, subset: bool = False
-) -> str:
+def epochs_section(results: dict, params: Params, checked: list, out: Path) -> str:
     p = params.mnist_epochs
     records = results["epochs"]
     best, stop = early_stopping([e["val_loss"] for e in records], p.patience, p.min_delta)
@@ -64,7 +61,7 @@ part of training, and its accuracy is then an optimistic estimate.)
 
 Source claims (its assumed table):
 
-{claims_table(check_claims("mnist_epochs", results, params, claims, subset=subset))}
+{claims_table(checked)}
 """
 
 
@@ -132,7 +129,7 @@ def _final(runs: list[dict]) -> tuple[float, float]:
     return statistics.fmean(finals), (statistics.pstdev(finals) if len(finals) > 1 else 0.0)
 
 
-def schedule_section(results: dict, params: Params, claims: dict, out: Path, subset: bool) -> str:
+def schedule_section(results: dict, params: Params, checked: list, out: Path) -> str:
     p = params.mnist_schedule
     figures.schedule_study(results, out / "figures" / "mnist_schedule.png")
     rows = []
@@ -167,11 +164,11 @@ batch). "Converged": mean test accuracy ≥ {pct(p.target_acc)}.
 
 Source claims:
 
-{claims_table(check_claims("mnist_schedule", results, params, claims, subset=subset))}
+{claims_table(checked)}
 """
 
 
-def loss_section(results: dict, params: Params, claims: dict, out: Path, subset: bool) -> str:
+def loss_section(results: dict, params: Params, checked: list, out: Path) -> str:
     p = params.mnist_loss
     figures.loss_study(results, out / "figures" / "mnist_loss.png")
     rows = []
@@ -230,5 +227,5 @@ bin), beside the two-class analytic curves (CE: √2(1 − p); MSE: 4√2·p(1 �
 
 Source claims:
 
-{claims_table(check_claims("mnist_loss", results, params, claims, subset=subset))}
+{claims_table(checked)}
 """

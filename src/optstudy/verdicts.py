@@ -300,24 +300,50 @@ def epochs_to_target(curve: list[float], target: float) -> int | None:
     return next((e for e, acc in enumerate(curve, 1) if acc >= target), None)
 
 
+def _finite(record: dict, key: str) -> bool:
+    value = record.get(key)
+    return value is not None and math.isfinite(value)
+
+
 def curve_gap(a: list[dict], b: list[dict], key: str) -> float:
-    """Largest per-epoch |a − b| of one metric over the epochs both runs have."""
-    return max((abs(x[key] - y[key]) for x, y in zip(a, b, strict=False)), default=math.nan)
+    """Largest per-epoch |a − b| of one metric over the epochs both runs measured (NaN: none)."""
+    gaps = [
+        abs(x[key] - y[key])
+        for x, y in zip(a, b, strict=False)
+        if _finite(x, key) and _finite(y, key)
+    ]
+    return max(gaps, default=math.nan)
 
 
 def seed_spread(runs: list[dict], key: str) -> float:
-    """Largest per-epoch spread (max − min over seeds) of one metric: the seed noise."""
-    n = min(len(r["epochs"]) for r in runs)
-    return max(
-        (max(values) - min(values))
-        for values in ([r["epochs"][e][key] for r in runs] for e in range(n))
-    )
+    """Largest per-epoch spread (max − min over seeds) of one metric: the seed noise.
+
+    Over the seeds that did not diverge; NaN when fewer than two are left.
+    """
+    epochs = [r["epochs"] for r in runs if not r["diverged"]]
+    n = min((len(e) for e in epochs), default=0)
+    spreads = [
+        max(values) - min(values)
+        for values in ([e[i][key] for e in epochs] for i in range(n))
+        if len(values) > 1
+    ]
+    return max(spreads, default=math.nan)
 
 
 def optimizer_verdict(final_acc: dict[str, float], min_gain: float) -> tuple[str, str]:
-    """(better optimizer, verdict): the higher mean final accuracy wins if by > min_gain."""
-    ranked = sorted(final_acc, key=final_acc.get, reverse=True)
+    """(better optimizer, verdict): the higher mean final accuracy wins if by > min_gain.
+
+    A non-finite accuracy means every run of that optimizer diverged: it cannot win.
+    """
+    diverged = [name for name, acc in final_acc.items() if not math.isfinite(acc)]
+    ranked = sorted(
+        (name for name in final_acc if name not in diverged), key=final_acc.get, reverse=True
+    )
+    if not ranked:
+        return next(iter(final_acc)), "every run of every optimizer diverged"
     best = ranked[0]
+    if diverged:
+        return best, f"{best} wins: every run of {', '.join(diverged)} diverged"
     if len(ranked) == 1:
         return best, f"only {best} was trained"
     gap = final_acc[best] - final_acc[ranked[1]]
