@@ -1,9 +1,6 @@
 """DVC stage `backprop`: the worked 2-3-2 backprop example, every intermediate recorded."""
 
-from optstudy.backprop import worked_example
-from optstudy.cli import run_stage, timed
-from optstudy.io import write_json
+from optstudy.core.stage import run_stage
+from optstudy.studies.backprop.run import STAGE, stage
 
-run_stage(
-    lambda params: write_json("data/backprop/results.json", timed(worked_example, params.backprop))
-)
+run_stage(STAGE, stage)

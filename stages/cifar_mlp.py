@@ -3,9 +3,8 @@
 import argparse
 from pathlib import Path
 
-from optstudy.cifar_mlp import run_optimizer
-from optstudy.cli import run_stage, timed
-from optstudy.io import write_json
+from optstudy.core.stage import run_stage
+from optstudy.studies.cifar_mlp.run import STAGE, stage
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--optimizer", choices=["sgd", "adam"], required=True)
@@ -14,7 +13,7 @@ parser.add_argument("--out", type=Path, required=True)
 args = parser.parse_args()
 
 run_stage(
-    lambda params: write_json(
-        args.out / "results.json", timed(run_optimizer, params, args.optimizer, args.data, args.out)
-    )
+    STAGE,
+    lambda ctx: stage(ctx, args.optimizer, args.data, args.out),
+    {"optimizer": args.optimizer},
 )

@@ -3,8 +3,8 @@
 import argparse
 from pathlib import Path
 
-from optstudy.cli import run_stage
-from optstudy.evaluate import evaluate_best
+from optstudy.core.stage import run_stage
+from optstudy.studies.mnist_lr.evaluate import STAGE, evaluate_best
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--runs", type=Path, required=True, help="folder of the mnist_lr runs")
@@ -12,4 +12,4 @@ parser.add_argument("--data", type=Path, required=True, help="prepared MNIST fol
 parser.add_argument("--out", type=Path, required=True)
 args = parser.parse_args()
 
-run_stage(lambda params: evaluate_best(params, args.runs, args.data, args.out))
+run_stage(STAGE, lambda ctx: evaluate_best(ctx, args.runs, args.data, args.out))

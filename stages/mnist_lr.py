@@ -3,13 +3,13 @@
 import argparse
 from pathlib import Path
 
-from optstudy.cli import run_stage
-from optstudy.mnist_lr import train_lr
+from optstudy.core.stage import run_stage
+from optstudy.studies.mnist_lr.run import STAGE, train_lr
 
 parser = argparse.ArgumentParser(description=__doc__)
-parser.add_argument("--lr", type=float, required=True, help="one of mnist_lr.lrs")
+parser.add_argument("--lr", required=True, help="one of mnist_lr.lrs, as dvc.yaml renders it")
 parser.add_argument("--data", type=Path, required=True, help="prepared MNIST folder")
 parser.add_argument("--out", type=Path, required=True)
 args = parser.parse_args()
 
-run_stage(lambda params: train_lr(params, args.lr, args.data, args.out))
+run_stage(STAGE, lambda ctx: train_lr(ctx, float(args.lr), args.data, args.out), {"lr": args.lr})

@@ -3,8 +3,8 @@
 import argparse
 from pathlib import Path
 
-from optstudy.cli import run_stage
-from optstudy.data import prepare
+from optstudy.core.data import prepare
+from optstudy.core.stage import Stage, run_stage
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("dataset")
@@ -12,4 +12,8 @@ parser.add_argument("--raw", type=Path, required=True)
 parser.add_argument("--out", type=Path, required=True)
 args = parser.parse_args()
 
-run_stage(lambda params: prepare(args.dataset, args.raw, args.out))
+run_stage(
+    Stage("prepare@${item.dataset}", ()),
+    lambda ctx: prepare(args.dataset, args.raw, args.out),
+    {"dataset": args.dataset},
+)

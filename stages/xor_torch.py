@@ -1,11 +1,6 @@
 """DVC stage `xor_torch`: 2-4-1 sigmoid nets in torch, SGD vs Adam at each learning rate."""
 
-from optstudy.cli import run_stage, timed
-from optstudy.io import write_json
-from optstudy.xor import run_torch_study
+from optstudy.core.stage import run_stage
+from optstudy.studies.xor.run_torch import STAGE, stage
 
-run_stage(
-    lambda params: write_json(
-        "data/xor_torch/results.json", timed(run_torch_study, params.xor_torch)
-    )
-)
+run_stage(STAGE, stage)

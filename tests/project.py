@@ -13,25 +13,54 @@ from pathlib import Path
 
 import yaml
 
-from optstudy.params import read_yaml
+from optstudy.core.params import read_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 COPIED = ["dvc.yaml", "params.yaml", "claims.yaml", "stages", "src"]
+ALL_STAGES = {
+    "download@mnist",
+    "download@cifar10",
+    "prepare@mnist",
+    "prepare@cifar10",
+    "mnist_lr@0.001",
+    "mnist_lr@0.003",
+    "evaluate",
+    "xor_numpy",
+    "xor_torch",
+    "backprop",
+    "gd_basics",
+    "mnist_epochs",
+    "grad_flow",
+    "mnist_schedule",
+    "mnist_loss",
+    "cifar_mlp@sgd",
+    "cifar_mlp@adam",
+    "cifar_mlp_torch",
+    "report",
+}
+TRAINING = ALL_STAGES - {"evaluate", "report"} - {s for s in ALL_STAGES if "@" in s and s[0] in "dp"}
 
 
-def project_env(root: Path) -> dict[str, str]:
+def project_env(root: Path, mirror: Path | str | None = None) -> dict[str, str]:
     """The venv's tools first; the project's own copy of src/ ahead of the installed one."""
-    return {
+    env = {
         **os.environ,
         "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
         "PYTHONPATH": str(root / "src"),
         "DVC_NO_ANALYTICS": "1",
     }
+    env.pop("OPTSTUDY_MIRROR", None)
+    mirror = mirror if mirror is not None else (root / ".mirror").resolve()
+    if Path(mirror).exists():
+        env["OPTSTUDY_MIRROR"] = str(mirror)
+    return env
 
 
-def sh(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(args, cwd=cwd, env=project_env(cwd), capture_output=True, text=True)
+def sh(args: list[str], cwd: Path, check: bool = True, **env: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        args, cwd=cwd, env={**project_env(cwd), **env}, capture_output=True, text=True
+    )
     if check and result.returncode != 0:
         raise AssertionError(
             f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
@@ -39,8 +68,8 @@ def sh(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedPr
     return result
 
 
-def dvc(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    return sh([str(BIN / "dvc"), *args], cwd, check)
+def dvc(*args: str, cwd: Path, check: bool = True, **env: str) -> subprocess.CompletedProcess:
+    return sh([str(BIN / "dvc"), *args], cwd, check, **env)
 
 
 def ran_stages(output: str) -> set[str]:
@@ -50,7 +79,23 @@ def ran_stages(output: str) -> set[str]:
     )
 
 
+def stale_stages(project: Path) -> set[str]:
+    """Stages `dvc repro` would run now (a dry run: nothing is trained)."""
+    return set(re.findall(r"Running stage '([^']+)'", dvc("repro", "--dry", cwd=project).stdout))
+
+
+def merge(base: dict, changes: dict) -> dict:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 def set_params(project: Path, **changes) -> None:
+    """Change keys given as section__sub__key=value in the project's params.yaml."""
     params = read_yaml(project / "params.yaml")
     for key, value in changes.items():
         section, *rest = key.split("__")
@@ -72,8 +117,8 @@ def repro_with(project: Path, **changes) -> Iterator[set[str]]:
         dvc("repro", cwd=project)
 
 
-def make_project(root: Path, mirror: Path) -> Path:
-    """A git + DVC copy of the repository on the tiny configuration, reproduced once."""
+def copy_repository(root: Path) -> None:
+    """A git + DVC repository holding the project's pipeline, code and params."""
     sh(["git", "init", "-q"], root)
     sh(["git", "config", "user.email", "test@example.com"], root)
     sh(["git", "config", "user.name", "test"], root)
@@ -86,54 +131,17 @@ def make_project(root: Path, mirror: Path) -> Path:
             shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, root / name)
-    (root / ".gitignore").write_text("/data/\n")
-    set_params(
-        root,
-        data__mirror=str(mirror),
-        mnist_lr__lrs=[1.0e-3, 3.0e-3],
-        mnist_lr__epochs=2,
-        mnist_lr__seeds=[0],
-        mnist_lr__eval_batch_size=500,
-        xor_numpy__epochs=300,
-        xor_numpy__sweep_epochs=300,
-        xor_numpy__seeds=[0, 1],
-        xor_torch__epochs=100,
-        xor_torch__seeds=[0],
-        mnist_epochs__max_epochs=4,
-        mnist_epochs__patience=1,
-        grad_flow__depth=3,
-        grad_flow__width=16,
-        grad_flow__epochs=1,
-        mnist_schedule__epochs=2,
-        mnist_loss__epochs=1,
-        cifar_mlp__hidden=[32, 16],
-        cifar_mlp__epochs=2,
-        cifar_mlp__batch_size=16,
-        cifar_mlp__seeds=[0, 1],
-        cifar_mlp__rules__float64_steps=3,
-    )
+    (root / ".gitignore").write_text("/data/\n/.mirror\n")
+
+
+def make_project(root: Path, mirror: Path) -> Path:
+    """A git + DVC copy of the repository on params.tiny.yaml, reproduced once."""
+    copy_repository(root)
+    (root / ".mirror").symlink_to(mirror)
+    tiny = merge(read_yaml(REPO / "params.yaml"), read_yaml(REPO / "params.tiny.yaml"))
+    (root / "params.yaml").write_text(yaml.safe_dump(tiny, sort_keys=False))
     result = dvc("repro", cwd=root)
-    assert ran_stages(result.stdout) == {
-        "download@mnist",
-        "download@cifar10",
-        "prepare@mnist",
-        "prepare@cifar10",
-        "mnist_lr@0.001",
-        "mnist_lr@0.003",
-        "evaluate",
-        "xor_numpy",
-        "xor_torch",
-        "backprop",
-        "gd_basics",
-        "mnist_epochs",
-        "grad_flow",
-        "mnist_schedule",
-        "mnist_loss",
-        "cifar_mlp@sgd",
-        "cifar_mlp@adam",
-        "cifar_mlp_torch",
-        "report",
-    }
+    assert ran_stages(result.stdout) == ALL_STAGES
     sh(["git", "add", "-A"], root)
     sh(["git", "commit", "-qm", "baseline"], root)
     return root

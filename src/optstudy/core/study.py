@@ -1,0 +1,46 @@
+"""The one protocol every study follows, so the report, schema, claims and tests can
+iterate the registry (`optstudy.registry`) without naming a study.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from optstudy.core.claims import Checked, CheckFn
+from optstudy.core.params import Section
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What a study's report section sees."""
+
+    params: Any  # the whole validated params.yaml (one attribute per section)
+    results: dict[str, Any]  # every study's loaded results, by study name
+    meta: dict[str, dict]  # meta.json of each prepared dataset
+    provenance: dict[str, dict]  # data/provenance/<stage>.json, by stage name
+    checked: list[Checked]  # this study's source claims, checked
+    root: Path  # the project folder: stage outputs under data/, the report under reports/
+
+    @property
+    def out(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def data_root(self) -> Path:
+        return self.root / "data"
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str  # its params.yaml section, claims.yaml list and metrics.json key
+    params: type[Section]  # the section's schema, rules included
+    load: Callable[[Path, Any], Any]  # (project folder, params) -> its stages' results
+    section: Callable[[ReportContext], str]  # its part of report.md (writes its figures)
+    metrics: Callable[[Any, Any], dict]  # (results, params) -> headline metrics
+    checks: dict[str, CheckFn] = field(default_factory=dict)  # claim id -> check
+    dataset: str | None = None  # the prepared dataset it measures on (None: synthetic)
+    data: str = ""  # what it measures on, in words, when dataset is None
+    summary: Callable[[ReportContext], str] | None = None  # a line for the report's summary

@@ -1,0 +1,70 @@
+"""params.yaml `gd_basics`: x², a ravine, a bumpy race and batch size (all computation)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from optstudy.core.params import (
+    Distinct,
+    Epochs,
+    Finite,
+    LearningRate,
+    Momentum,
+    Section,
+    Seed,
+    Tolerance,
+    refuse_duplicates,
+)
+
+Point = Annotated[list[Finite], Field(min_length=2, max_length=2)]
+Steps = Annotated[int, Field(ge=1, le=100_000)]
+
+
+class Parabola(Section):
+    x0: Finite
+    lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=12), Distinct]
+    steps: Annotated[int, Field(ge=1, le=10_000)]
+    tol: Tolerance
+
+
+class Ravine(Section):
+    start: Point
+    lr: LearningRate
+    momentum: Momentum
+    steps: Steps
+    tol: Tolerance
+
+
+class Race(Section):
+    start: Point
+    steps: Steps
+    sgd_lr: LearningRate
+    sgd_momentum: Momentum
+    adam_lr: LearningRate
+    tol: Tolerance
+
+
+class BatchSize(Section):
+    samples: Annotated[int, Field(ge=2, le=1_000_000)]
+    noise: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    batch_sizes: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1, max_length=8)]
+    epochs: Epochs
+    lr: LearningRate
+    seed: Seed
+
+    @model_validator(mode="after")
+    def _batches_fit(self) -> BatchSize:
+        too_big = [b for b in self.batch_sizes if b > self.samples]
+        if too_big:
+            raise ValueError(f"batch_sizes {too_big} exceed samples = {self.samples}")
+        refuse_duplicates(self.batch_sizes)
+        return self
+
+
+class GdBasics(Section):
+    parabola: Parabola
+    ravine: Ravine
+    race: Race
+    batch_size: BatchSize

@@ -1,0 +1,181 @@
+"""Gradient-descent fundamentals in the report: tables, figures, claim checks."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from optstudy.core.claims import Check, epoch_text
+from optstudy.core.io import read_json
+from optstudy.core.study import ReportContext, Study
+from optstudy.core.tables import claims_table, num, table
+from optstudy.studies.gd_basics import run
+from optstudy.studies.gd_basics.figures import batch_sizes, parabola, paths_on_contours
+from optstudy.studies.gd_basics.params import GdBasics
+
+
+def parabola_theory(results: dict, params, claim: dict) -> Check:
+    rows = results["parabola"]
+    wrong = [r["lr"] for r in rows if not r["matches_theory"]]
+    measured = "; ".join(f"lr {r['lr']:g}: {r['observed']}" for r in rows)
+    return Check(measured, not wrong)
+
+
+def ravine_momentum(results: dict, params, claim: dict) -> Check:
+    runners = results["ravine"]["runners"]
+    gd, mom = runners["gradient descent"]["steps_to_tol"], runners["momentum"]["steps_to_tol"]
+    gd_steps, mom_steps = gd or math.inf, mom or math.inf
+    return Check(
+        f"steps to f < tol: GD {epoch_text(gd_steps)}, momentum {epoch_text(mom_steps)}",
+        mom_steps < gd_steps,
+    )
+
+
+def batch_noise(results: dict, params, claim: dict) -> Check:
+    runs = sorted(results["batch_size"]["runs"], key=lambda r: r["batch_size"])
+    updates = [r["updates"] for r in runs]
+    uphill = [r["uphill_fraction"] for r in runs]
+    measured = "; ".join(
+        f"batch {r['batch_size']}: {r['updates']} updates, {r['uphill_fraction']:.0%} uphill"
+        for r in runs
+    )
+    more_updates = all(a > b for a, b in zip(updates, updates[1:], strict=False))
+    noisier = all(a >= b for a, b in zip(uphill, uphill[1:], strict=False))
+    return Check(measured, more_updates and noisier and uphill[0] > uphill[-1])
+
+
+CHECKS = {
+    "parabola_theory": parabola_theory,
+    "ravine_momentum": ravine_momentum,
+    "batch_noise": batch_noise,
+}
+
+
+def section(ctx: ReportContext) -> str:
+    p, results, out = ctx.params.gd_basics, ctx.results["gd_basics"], ctx.out
+    fig = out / "figures"
+    parabola(results["parabola"], fig / "gd_parabola.png")
+    paths_on_contours(
+        results["ravine"],
+        run.ravine,
+        "Ravine f = 0.1x² + 5y²: gradient descent vs momentum",
+        fig / "gd_ravine.png",
+    )
+    paths_on_contours(
+        results["race"],
+        run.bumpy,
+        "f = 0.1x² + 5y² + 0.1 sin(5x) cos(5y): SGD + momentum vs Adam",
+        fig / "gd_race.png",
+    )
+    batch_sizes(results["batch_size"], p.batch_size.samples, fig / "gd_batch_size.png")
+    parabola_rows = [
+        [
+            f"{r['lr']:g}",
+            f"{abs(1 - 2 * r['lr']):g}",
+            r["theory"],
+            r["observed"],
+            "yes" if r["matches_theory"] else "**no**",
+            epoch_text(r["steps_to_tol"]),
+            num(r["final_x"], 6),
+        ]
+        for r in results["parabola"]
+    ]
+
+    def race_rows(study: dict) -> list[list]:
+        return [
+            [
+                name,
+                f"{r['lr']:g}",
+                f"{r.get('momentum', 0.0):g}",
+                num(r["final_value"], 6),
+                num(r["distance_to_minimum"], 4),
+                epoch_text(r["steps_to_tol"]),
+            ]
+            for name, r in study["runners"].items()
+        ]
+
+    race_headers = [
+        "optimiser",
+        "lr",
+        "momentum",
+        "final f",
+        "distance to minimum",
+        "steps until f − f* < tol",
+    ]
+    bs = results["batch_size"]
+    bs_rows = [
+        [
+            str(r["batch_size"]),
+            str(r["updates"]),
+            num(r["final_loss"], 5),
+            f"{r['uphill_fraction']:.0%}",
+        ]
+        for r in bs["runs"]
+    ]
+    race = results["race"]
+    winner = min(race["runners"], key=lambda n: race["runners"][n]["final_value"])
+    return f"""## Gradient-descent fundamentals
+
+**f(x) = x²** from x0 = {p.parabola.x0:g}, {p.parabola.steps} steps: each step multiplies x
+by (1 − 2·lr), so theory says converge iff |1 − 2·lr| < 1. Behaviour is read off the
+iterates; tolerance |x| < {p.parabola.tol:g}.
+
+{
+        table(
+            parabola_rows,
+            ["lr", "|1 − 2·lr|", "theory", "observed", "matches", "steps to tol", "final x"],
+        )
+    }
+
+![GD on x²](figures/gd_parabola.png)
+
+**Ravine** f = 0.1x² + 5y² from {tuple(p.ravine.start)}: curvature 0.2 along x and 10
+along y; at lr {p.ravine.lr:g} plain GD is near the y-stability limit (2/10) and zigzags,
+while momentum ({p.ravine.momentum:g}) keeps speed along the valley.
+
+{table(race_rows(results["ravine"]), race_headers)}
+
+![ravine paths](figures/gd_ravine.png)
+
+**Landscape race** on the bumpy surface from {tuple(p.race.start)}, {p.race.steps} steps
+(grid-searched global minimum f* = {race["minimum_value"]:.4f} at
+({race["minimum"][0]:.3f}, {race["minimum"][1]:.3f})). Lower final loss: **{winner}**.
+
+{table(race_rows(race), race_headers)}
+
+![race paths](figures/gd_race.png)
+
+**Batch size** on linear regression (y = 2x − 1 + noise, {p.batch_size.samples} samples,
+{p.batch_size.epochs} epochs for every batch size, SGD lr {p.batch_size.lr:g}; least-squares
+optimum w = {bs["optimum"][0]:.3f}, b = {bs["optimum"][1]:.3f}, loss
+{bs["optimum_loss"]:.4f}). "Uphill" counts updates that raised the full-data loss.
+
+{table(bs_rows, ["batch size", "updates", "final loss", "uphill updates"])}
+
+![batch size](figures/gd_batch_size.png)
+
+Claims:
+
+{claims_table(ctx.checked)}
+"""
+
+
+def load(root: Path, params) -> dict:
+    return read_json(root / "data" / "gd_basics" / "results.json")
+
+
+def metrics(results: dict, params) -> dict:
+    ravine = results["ravine"]["runners"]
+    gd_steps, momentum_steps = (ravine[k]["steps_to_tol"] for k in ("gradient descent", "momentum"))
+    return {"ravine_speedup": gd_steps / momentum_steps if gd_steps and momentum_steps else None}
+
+
+STUDY = Study(
+    name="gd_basics",
+    params=GdBasics,
+    load=load,
+    section=section,
+    metrics=metrics,
+    checks=CHECKS,
+    data="synthetic functions and points",
+)

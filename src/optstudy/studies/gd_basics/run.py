@@ -1,0 +1,226 @@
+"""Gradient-descent fundamentals on functions whose answer is known.
+
+- f(x) = x²: x ← x − η·2x = (1 − 2η)x, so GD converges iff |1 − 2η| < 1 (0 < η < 1),
+  oscillates with constant amplitude at η = 1 and diverges beyond.
+- A ravine f = 0.1x² + 5y²: curvature 0.2 along x and 10 along y, so a step size that is
+  stable along y is tiny along x; plain GD zigzags, momentum builds speed along the valley.
+- A bumpy landscape f = 0.1x² + 5y² + 0.1·sin(5x)·cos(5y): SGD with momentum vs Adam.
+- Batch size on linear regression: the same samples seen, in batches of 1 … N.
+All optimisers are the project's NumPy ones (optstudy.core.numpy_optim).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optstudy.core.io import write_json
+from optstudy.core.numpy_optim import make_optimizer
+from optstudy.core.stage import Context, Stage
+from optstudy.studies.gd_basics.params import GdBasics
+
+STAGE = Stage.reading("gd_basics", "gd_basics", GdBasics)
+
+# --------------------------------------------------------------------------- x²
+
+
+def parabola_trajectory(x0: float, lr: float, steps: int) -> np.ndarray:
+    xs = np.empty(steps + 1)
+    xs[0] = x0
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is a result, not an error
+        for t in range(steps):
+            xs[t + 1] = xs[t] - lr * 2 * xs[t]  # gradient of x² is 2x
+    return xs
+
+
+def classify_trajectory(xs: np.ndarray, tol: float) -> str:
+    """Behaviour read off the iterates (not off the theory)."""
+    magnitude = np.abs(xs)
+    if not np.isfinite(magnitude).all() or magnitude[-1] > magnitude[0] * (1 + 1e-9):
+        return "diverges"
+    if magnitude[-1] >= magnitude[0] * (1 - 1e-9):
+        return "oscillates"
+    if magnitude[-1] >= tol:
+        return "converging slowly"
+    flips = np.any(np.sign(xs[1:]) * np.sign(xs[:-1]) < 0)
+    return "converges (oscillating)" if flips else "converges"
+
+
+def theory(lr: float) -> str:
+    factor = abs(1 - 2 * lr)
+    if factor < 1:
+        return "converges"
+    return "oscillates" if factor == 1 else "diverges"
+
+
+def steps_to_tolerance(magnitudes: np.ndarray, tol: float) -> int | None:
+    below = np.flatnonzero(magnitudes < tol)
+    return int(below[0]) if len(below) else None
+
+
+def parabola_study(p) -> list[dict]:
+    rows = []
+    for lr in p.lrs:
+        xs = parabola_trajectory(p.x0, lr, p.steps)
+        observed = classify_trajectory(xs, p.tol)
+        rows.append(
+            {
+                "lr": lr,
+                "trajectory": xs.tolist(),
+                "observed": observed,
+                "theory": theory(lr),
+                "matches_theory": observed.startswith(theory(lr))
+                or (theory(lr) == "converges" and observed == "converging slowly"),
+                "steps_to_tol": steps_to_tolerance(np.abs(xs), p.tol),
+                "final_x": float(xs[-1]),
+            }
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- 2-D surfaces
+
+
+def ravine(x, y):
+    """Value and gradient of f = 0.1x² + 5y² (x, y scalars or arrays)."""
+    return 0.1 * x**2 + 5 * y**2, (0.2 * x, 10 * y)
+
+
+def bumpy(x, y):
+    """Value and gradient of f = 0.1x² + 5y² + 0.1·sin(5x)·cos(5y)."""
+    value = 0.1 * x**2 + 5 * y**2 + 0.1 * np.sin(5 * x) * np.cos(5 * y)
+    grad = (
+        0.2 * x + 0.5 * np.cos(5 * x) * np.cos(5 * y),
+        10 * y - 0.5 * np.sin(5 * x) * np.sin(5 * y),
+    )
+    return value, grad
+
+
+SURFACES = {"ravine": ravine, "bumpy": bumpy}
+
+
+def descend(surface, start: list[float], optimizer: str, lr: float, momentum: float, steps: int):
+    """Path and values of `steps` optimiser steps from `start`."""
+    point = np.array(start, dtype=np.float64)
+    opt = make_optimizer(optimizer, [point], lr, momentum)
+    path, values = [point.copy()], [float(surface(*point)[0])]
+    for _ in range(steps):
+        opt.step([np.array(surface(*point)[1])])
+        path.append(point.copy())
+        values.append(float(surface(*point)[0]))
+    return np.array(path), np.array(values)
+
+
+def grid_minimum(surface, extent: float = 5.0, n: int = 2001) -> tuple[np.ndarray, float]:
+    """Global minimum over a square by dense grid search, refined by small GD steps."""
+    axis = np.linspace(-extent, extent, n)
+    gx, gy = np.meshgrid(axis, axis)
+    i = np.unravel_index(np.argmin(surface(gx, gy)[0]), gx.shape)
+    point = np.array([gx[i], gy[i]])
+    for _ in range(2000):
+        point = point - 0.02 * np.array(surface(*point)[1])
+    return point, float(surface(*point)[0])
+
+
+def race(
+    surface_name: str, start: list[float], runners: dict[str, dict], steps: int, tol: float
+) -> dict:
+    surface = SURFACES[surface_name]
+    minimum, min_value = grid_minimum(surface)
+    results = {}
+    for name, cfg in runners.items():
+        path, values = descend(
+            surface, start, cfg["optimizer"], cfg["lr"], cfg.get("momentum", 0.0), steps
+        )
+        results[name] = {
+            **cfg,
+            "path": path.tolist(),
+            "values": values.tolist(),
+            "final_value": float(values[-1]),
+            "distance_to_minimum": float(np.linalg.norm(path[-1] - minimum)),
+            "steps_to_tol": steps_to_tolerance(values - min_value, tol),
+        }
+    return {
+        "surface": surface_name,
+        "start": start,
+        "minimum": minimum.tolist(),
+        "minimum_value": float(min_value),
+        "runners": results,
+    }
+
+
+# --------------------------------------------------------------------------- batch size
+
+
+def regression_data(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """y = 2x − 1 + noise, x ~ U(−1, 1): two parameters (w, b), so their paths can be drawn."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, n)
+    return x, 2.0 * x - 1.0 + rng.normal(0, noise, n)
+
+
+def full_loss(w: float, b: float, x: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean((w * x + b - y) ** 2))
+
+
+def minibatch_regression(x, y, batch_size: int, epochs: int, lr: float, seed: int) -> dict:
+    """Minibatch SGD on MSE; the full-data loss is recorded after every update."""
+    rng = np.random.default_rng(seed)
+    params = np.zeros(2)  # w, b
+    opt = make_optimizer("sgd", [params], lr)
+    path, losses = [params.copy()], [full_loss(*params, x, y)]
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for start in range(0, len(x), batch_size):
+            idx = order[start : start + batch_size]
+            residual = params[0] * x[idx] + params[1] - y[idx]
+            grad = np.array([2 * np.mean(residual * x[idx]), 2 * np.mean(residual)])
+            opt.step([grad])
+            path.append(params.copy())
+            losses.append(full_loss(*params, x, y))
+    losses = np.array(losses)
+    return {
+        "batch_size": batch_size,
+        "updates": len(losses) - 1,
+        "final_loss": float(losses[-1]),
+        "uphill_fraction": float(np.mean(np.diff(losses) > 0)),  # updates that raised the loss
+        "losses": losses.tolist(),
+        "path": np.array(path).tolist(),
+    }
+
+
+def batch_size_study(p) -> dict:
+    x, y = regression_data(p.samples, p.noise, p.seed)
+    w_best, b_best = np.polyfit(x, y, 1)
+    runs = [
+        minibatch_regression(x, y, bs or len(x), p.epochs, p.lr, p.seed) for bs in p.batch_sizes
+    ]
+    return {
+        "optimum": [float(w_best), float(b_best)],
+        "optimum_loss": full_loss(w_best, b_best, x, y),
+        "runs": runs,
+    }
+
+
+def run_study(p) -> dict:
+    ravine_runners = {
+        "gradient descent": {"optimizer": "sgd", "lr": p.ravine.lr},
+        "momentum": {"optimizer": "sgd", "lr": p.ravine.lr, "momentum": p.ravine.momentum},
+    }
+    race_runners = {
+        "SGD + momentum": {
+            "optimizer": "sgd",
+            "lr": p.race.sgd_lr,
+            "momentum": p.race.sgd_momentum,
+        },
+        "Adam": {"optimizer": "adam", "lr": p.race.adam_lr},
+    }
+    return {
+        "parabola": parabola_study(p.parabola),
+        "ravine": race("ravine", p.ravine.start, ravine_runners, p.ravine.steps, p.ravine.tol),
+        "race": race("bumpy", p.race.start, race_runners, p.race.steps, p.race.tol),
+        "batch_size": batch_size_study(p.batch_size),
+    }
+
+
+def stage(ctx: Context) -> None:
+    write_json("data/gd_basics/results.json", run_study(ctx.params["gd_basics"]))

@@ -1,0 +1,182 @@
+"""The epochs study in the report: early stopping, the epoch table, claims, curves."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from pathlib import Path
+
+from optstudy.core.claims import Check, in_range
+from optstudy.core.io import atomic_open, read_json
+from optstudy.core.study import ReportContext, Study
+from optstudy.core.tables import claims_table, num, pct, table
+from optstudy.studies.mnist_epochs.figures import epochs_study
+from optstudy.studies.mnist_epochs.params import MnistEpochs
+
+
+def early_stopping(val_losses: list[float], patience: int, min_delta: float) -> tuple[int, int]:
+    """(best epoch, stop epoch) of patience-based early stopping on the validation loss.
+
+    An epoch improves when its loss is below the best so far by more than `min_delta`;
+    training stops after `patience` epochs without improvement (stop = last epoch if never).
+    """
+    best, best_epoch, waited = math.inf, 0, 0
+    for epoch, loss in enumerate(val_losses, 1):
+        if loss < best - min_delta:
+            best, best_epoch, waited = loss, epoch, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return best_epoch, epoch
+    return best_epoch, len(val_losses)
+
+
+# --------------------------------------------------------------------------- claims
+
+
+def epochs_table(results: dict, params, claim: dict) -> Check:
+    epoch = claim["epoch"]
+    if epoch > len(results["epochs"]):
+        return Check(f"not measured: the run has {len(results['epochs'])} epochs", False)
+    record = results["epochs"][epoch - 1]
+    parts, held = [], True
+    for key in ("train_acc", "val_acc"):
+        if key in claim:
+            parts.append(
+                f"{key.split('_')[0]} {100 * record[key]:.2f} % (claimed "
+                f"{100 * claim[key][0]:g}–{100 * claim[key][1]:g} %)"
+            )
+            held &= in_range(record[key], claim[key], params.claims.acc_tol)
+    if "val_acc" not in claim:
+        parts.append(f"val {100 * record['val_acc']:.2f} %")
+    return Check(f"epoch {epoch}: " + ", ".join(parts), held)
+
+
+def overfitting_start(results: dict, params, claim: dict) -> Check:
+    p = params.mnist_epochs
+    losses = [e["val_loss"] for e in results["epochs"]]
+    best, stop = early_stopping(losses, p.rules.patience, p.rules.min_delta)
+    return Check(
+        f"validation loss is lowest at epoch {best} (early stopping would stop at epoch {stop})",
+        in_range(best, claim["epochs"]),
+    )
+
+
+def total_update_norm(record: dict) -> float:
+    return math.sqrt(sum(v * v for v in record["update_norms"].values()))
+
+
+def early_epochs_move_most(results: dict, params, claim: dict) -> Check:
+    norms = [total_update_norm(e) for e in results["epochs"]]
+    late = statistics.fmean(norms[-5:])
+    return Check(
+        f"weight change ‖Δθ‖: epoch 1 {norms[0]:.3f}, mean of the last 5 epochs "
+        f"{late:.3f} ({norms[0] / late:.1f}×)",
+        norms[0] > 2 * late,
+    )
+
+
+CHECKS = {
+    "epochs_table_3": epochs_table,
+    "epochs_table_10": epochs_table,
+    "epochs_table_30": epochs_table,
+    "epochs_table_50": epochs_table,
+    "overfitting_from_30": overfitting_start,
+    "early_epochs_move_most": early_epochs_move_most,
+}
+
+
+# --------------------------------------------------------------------------- report
+
+
+def write_epoch_curves(results: dict, path: Path) -> None:
+    """Per-epoch train / val / test loss and accuracy (for `dvc plots`)."""
+    keys = [f"{split}_{m}" for m in ("loss", "acc") for split in ("train", "val", "test")]
+    with atomic_open(path) as handle:
+        handle.write("epoch," + ",".join(keys) + "\n")
+        for record in results["epochs"]:
+            values = [num(record.get(k), 6) if record.get(k) is not None else "" for k in keys]
+            handle.write(f"{record['epoch']}," + ",".join(values) + "\n")
+
+
+def section(ctx: ReportContext) -> str:
+    p, results, out = ctx.params.mnist_epochs, ctx.results["mnist_epochs"], ctx.out
+    records = results["epochs"]
+    best, stop = early_stopping(
+        [e["val_loss"] for e in records], p.rules.patience, p.rules.min_delta
+    )
+    epochs_study(results, best, stop, out / "figures" / "mnist_epochs.png")
+    write_epoch_curves(results, out / "curves" / "mnist_epochs.csv")
+    shown = sorted(
+        {1, 3, 5, 10, 20, 30, 40, best, stop, len(records)} & set(range(1, len(records) + 1))
+    )
+    rows = [
+        [
+            str(e),
+            pct(r["train_acc"]),
+            pct(r["val_acc"]),
+            pct(r["test_acc"]),
+            f"{r['train_loss']:.4f}",
+            f"{r['val_loss']:.4f}",
+        ]
+        for e, r in ((e, records[e - 1]) for e in shown)
+    ]
+    last, at_best = records[-1], records[best - 1]
+    excessive = stop < len(records)
+    answer = (
+        f"**Yes.** Early stopping (patience {p.rules.patience}, min_delta "
+        f"{p.rules.min_delta:g}) stops at epoch {stop}; the validation loss was lowest at "
+        f"epoch {best}. Epochs {best + 1}–"
+        f"{len(records)} raise the validation loss from {at_best['val_loss']:.4f} to "
+        f"{last['val_loss']:.4f} while training accuracy climbs to {pct(last['train_acc'])}; "
+        f"validation accuracy moves from {pct(at_best['val_acc'])} to {pct(last['val_acc'])}."
+        if excessive
+        else f"**No.** The validation loss kept improving (best at epoch {best}), so early "
+        f"stopping never triggered within {len(records)} epochs."
+    )
+    c = results["counts"]
+    return f"""## MNIST: how many epochs? (SimpleCNN, overfitting, early stopping)
+
+**Setup.** SimpleCNN (conv 1→10 3×3, ReLU, fc 6760→10), SGD lr {p.lr:g} momentum
+{p.momentum:g}, batch {p.batch_size}, {p.max_epochs} epochs, seed {p.seed}. Validation: a
+seeded {p.val_fraction:.0%} of the training set ({c["train"]:,} train / {c["val"]:,} val
+images); the {c["test"]:,}-image test set is evaluated every epoch for the record but never
+used to choose. (The source validated on the test set: a test set that picks the epoch is
+part of training, and its accuracy is then an optimistic estimate.)
+
+{table(rows, ["epoch", "train acc", "val acc", "test acc", "train loss", "val loss"])}
+
+**Is {p.max_epochs} epochs excessive?** {answer}
+
+![epochs study](figures/mnist_epochs.png)
+
+Source claims (its assumed table):
+
+{claims_table(ctx.checked)}
+"""
+
+
+def load(root: Path, params) -> dict:
+    return read_json(root / "data" / "mnist_epochs" / "results.json")
+
+
+def metrics(results: dict, params) -> dict:
+    rules = params.mnist_epochs.rules
+    epochs = results["epochs"]
+    best, stop = early_stopping([e["val_loss"] for e in epochs], rules.patience, rules.min_delta)
+    return {
+        "best_epoch": best,
+        "early_stop_epoch": stop,
+        "val_acc_at_best": epochs[best - 1]["val_acc"],
+    }
+
+
+STUDY = Study(
+    name="mnist_epochs",
+    params=MnistEpochs,
+    load=load,
+    section=section,
+    metrics=metrics,
+    checks=CHECKS,
+    dataset="mnist",
+)

@@ -1,0 +1,135 @@
+"""Loss functions in the report: cross-entropy vs MSE, gradients at saturation, claims."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+from optstudy.core.claims import Check
+from optstudy.core.io import read_json
+from optstudy.core.stats import mean_curve
+from optstudy.core.study import ReportContext, Study
+from optstudy.core.tables import claims_table, pct_pm, table
+from optstudy.studies.mnist_loss.figures import loss_study
+from optstudy.studies.mnist_loss.params import MnistLoss
+
+
+def _final(runs: list[dict]) -> tuple[float, float]:
+    finals = [r["epochs"][-1]["test_acc"] for r in runs]
+    return statistics.fmean(finals), (statistics.pstdev(finals) if len(finals) > 1 else 0.0)
+
+
+def ce_beats_mse(results: dict, params, claim: dict) -> Check:
+    final = {name: mean_curve(runs)[-1] for name, runs in results["runs"].items()}
+    gain, needed = final["cross_entropy"] - final["mse"], params.mnist_loss.rules.min_gain
+    return Check(
+        f"final test accuracy (mean of {len(results['runs']['mse'])} seeds): cross-entropy "
+        f"{100 * final['cross_entropy']:.2f} %, MSE {100 * final['mse']:.2f} % "
+        f"(a win needs > {100 * needed:g} pp)",
+        gain > needed,
+    )
+
+
+def ce_gradients_survive(results: dict, params, claim: dict) -> Check:
+    p = params.mnist_loss.rules
+    flow = results["gradient_vs_probability"]
+    measured = flow["measured"]["cross_entropy"]["median_grad_norm"]
+    saturated = [
+        b
+        for b, c in enumerate(flow["bin_centers"])
+        if c < p.saturated_below and measured["cross_entropy"][b] is not None
+    ]
+    if not saturated:
+        return Check(f"no test image has p(true class) < {p.saturated_below:g}", False)
+    ce = statistics.fmean(measured["cross_entropy"][b] for b in saturated)
+    mse = statistics.fmean(measured["mse"][b] for b in saturated)
+    return Check(
+        f"p(true class) < {p.saturated_below:g}: median ‖∂L/∂z‖ cross-entropy "
+        f"{ce:.3g}, MSE {mse:.3g} ({mse / ce:.2g}×)",
+        mse < p.vanish_ratio * ce,
+    )
+
+
+CHECKS = {"ce_beats_mse": ce_beats_mse, "ce_gradients_survive_saturation": ce_gradients_survive}
+
+
+def section(ctx: ReportContext) -> str:
+    p, results, out = ctx.params.mnist_loss, ctx.results["mnist_loss"], ctx.out
+    loss_study(results, out / "figures" / "mnist_loss.png")
+    rows = []
+    for name, runs in results["runs"].items():
+        mean, std = _final(runs)
+        rows.append(
+            [
+                name,
+                ", ".join(f"{100 * a:.2f}" for a in mean_curve(runs)),
+                pct_pm(mean, std, len(runs)),
+            ]
+        )
+    flow = results["gradient_vs_probability"]
+    grad_rows = []
+    for b, center in enumerate(flow["bin_centers"]):
+        measured = flow["measured"]["cross_entropy"]
+        ce, mse = (measured["median_grad_norm"][k][b] for k in ("cross_entropy", "mse"))
+        grad_rows.append(
+            [
+                f"{center:.2f}",
+                str(measured["bin_counts"][b]),
+                "n/a" if ce is None else f"{ce:.3g}",
+                "n/a" if mse is None else f"{mse:.3g}",
+                f"{flow['analytic']['cross_entropy'][b]:.3g}",
+                f"{flow['analytic']['mse'][b]:.3g}",
+            ]
+        )
+    return f"""## Loss functions: cross-entropy vs MSE
+
+**Setup.** DigitClassifier, {p.optimizer} lr {p.lr:g}, batch {p.batch_size}, {p.epochs}
+epochs, seeds {", ".join(map(str, p.seeds))}; one model trained with cross-entropy, one
+with MSE between softmax outputs and one-hot targets.
+
+{table(rows, ["trained with", "test accuracy per epoch (%)", "final test accuracy"])}
+
+**Do cross-entropy gradients stay useful when a prediction saturates?** Gradient norm at
+the logits, ‖∂L/∂z‖, for each test image under both losses, taken at the predictions of the
+cross-entropy model and binned by the predicted probability of the true class (median per
+bin), beside the two-class analytic curves (CE: √2(1 − p); MSE: 4√2·p(1 − p)²):
+
+{
+        table(
+            grad_rows,
+            [
+                "p(true class)",
+                "test images",
+                "CE, measured",
+                "MSE, measured",
+                "CE, analytic",
+                "MSE, analytic",
+            ],
+        )
+    }
+
+![loss functions](figures/mnist_loss.png)
+
+Source claims:
+
+{claims_table(ctx.checked)}
+"""
+
+
+def load(root: Path, params) -> dict:
+    return read_json(root / "data" / "mnist_loss" / "results.json")
+
+
+def metrics(results: dict, params) -> dict:
+    return {f"{name}_final_acc": mean_curve(r)[-1] for name, r in results["runs"].items()}
+
+
+STUDY = Study(
+    name="mnist_loss",
+    params=MnistLoss,
+    load=load,
+    section=section,
+    metrics=metrics,
+    checks=CHECKS,
+    dataset="mnist",
+)

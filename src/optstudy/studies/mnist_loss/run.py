@@ -1,0 +1,123 @@
+"""`mnist_loss`: the DigitClassifier trained with cross-entropy vs MSE(softmax, one-hot).
+
+Same data, model, optimizer, epochs and seeds; only the loss changes. The stage also
+measures the gradient at the logits per test image, binned by p(true class).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from optstudy.core.io import write_json
+from optstudy.core.models import DigitClassifier
+from optstudy.core.stage import Context, Stage
+from optstudy.core.train import (
+    TrainConfig,
+    check_batch_fits,
+    image_tensors,
+    select_device,
+    train_variants,
+)
+from optstudy.studies.mnist_loss.params import Training
+
+STAGE = Stage.reading("mnist_loss", "mnist_loss", Training, runtime=True)
+LIVE_KEYS = ("train_loss", "test_loss", "test_acc")
+
+
+def logit_gradient_norms(logits: torch.Tensor, labels: torch.Tensor, loss: str) -> torch.Tensor:
+    """Per-sample ‖∂L/∂logits‖ in closed form.
+
+    Cross-entropy: ∂L/∂z = p − y. MSE on softmax: ∂L/∂z = J·2(p − y), J = diag(p) − p pᵀ.
+    """
+    probs = logits.softmax(dim=1)
+    residual = probs - torch.nn.functional.one_hot(labels, probs.shape[1]).to(probs.dtype)
+    if loss == "cross_entropy":
+        grad = residual
+    else:
+        r = 2 * residual
+        grad = probs * r - probs * (probs * r).sum(dim=1, keepdim=True)
+    return grad.norm(dim=1)
+
+
+def analytic_gradient_norms(p_true: np.ndarray) -> dict[str, np.ndarray]:
+    """Two-class picture: the rest of the probability on one wrong class.
+
+    CE: ‖(p − 1, 1 − p)‖ = √2 (1 − p). MSE: L = 2(1 − p)², ∂L/∂z = ±4 p (1 − p)²
+    for each logit, so the norm is 4√2 p (1 − p)²: it vanishes as p → 0 (confidently wrong).
+    """
+    return {
+        "cross_entropy": np.sqrt(2) * (1 - p_true),
+        "mse": 4 * np.sqrt(2) * p_true * (1 - p_true) ** 2,
+    }
+
+
+def run_loss_study(ctx: Context, prepared: Path) -> dict:
+    p, runtime = ctx.params["mnist_loss"], ctx.params["runtime"]
+    device = select_device(runtime.device)
+    tensors, _ = image_tensors(prepared, device)
+    train, test = tensors["train"], tensors["test"]
+    check_batch_fits("mnist_loss.batch_size", p.batch_size, len(train[1]))
+    base = TrainConfig(
+        epochs=p.epochs,
+        batch_size=p.batch_size,
+        optimizer=p.optimizer,
+        lr=p.lr,
+        eval_batch_size=p.eval_batch_size,
+    )
+    configs = {loss: replace(base, loss=loss) for loss in ("cross_entropy", "mse")}
+    live = ctx.live(len(configs) * len(p.seeds), LIVE_KEYS)
+
+    def on_epoch(name: str, seed: int, record: dict) -> None:
+        live.epoch(record, loss=name, seed=seed)
+
+    runs, models, seconds = train_variants(
+        lambda: DigitClassifier().to(device=device, memory_format=torch.channels_last),
+        train,
+        {"test": test},
+        configs,
+        p.seeds,
+        runtime.threads,
+        on_epoch,
+    )
+    ctx.provenance |= {"device": str(device), "train_seconds": seconds}
+    results = {"counts": {"train": int(len(train[1])), "test": int(len(test[1]))}, "runs": runs}
+    x, y = test
+    bins = np.linspace(0, 1, p.probability_bins + 1)
+    saturation = {}
+    for name, model in models.items():
+        model.eval()
+        with torch.no_grad():
+            logits = torch.cat(
+                [model(x[i : i + p.eval_batch_size]) for i in range(0, len(x), p.eval_batch_size)]
+            )
+        p_true = logits.softmax(1).gather(1, y[:, None])[:, 0].double().cpu().numpy()
+        results_by_loss = {}
+        for loss in ("cross_entropy", "mse"):
+            norms = logit_gradient_norms(logits.double(), y, loss).cpu().numpy()
+            which = np.clip(np.digitize(p_true, bins) - 1, 0, p.probability_bins - 1)
+            results_by_loss[loss] = [
+                float(np.median(norms[which == b])) if np.any(which == b) else None
+                for b in range(p.probability_bins)
+            ]
+        saturation[name] = {
+            "bin_counts": np.bincount(
+                np.clip(np.digitize(p_true, bins) - 1, 0, p.probability_bins - 1),
+                minlength=p.probability_bins,
+            ).tolist(),
+            "median_grad_norm": results_by_loss,
+        }
+    centers = (bins[:-1] + bins[1:]) / 2
+    results["gradient_vs_probability"] = {
+        "bin_centers": centers.tolist(),
+        "measured": saturation,
+        "analytic": {k: v.tolist() for k, v in analytic_gradient_norms(centers).items()},
+    }
+    return results
+
+
+def stage(ctx: Context) -> None:
+    write_json("data/mnist_loss/results.json", run_loss_study(ctx, Path("data/prepared/mnist")))

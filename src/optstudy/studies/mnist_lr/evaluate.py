@@ -1,0 +1,97 @@
+"""`evaluate`: the sweep's best learning rate on the test set (confusion matrix, examples)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from optstudy.core import figures
+from optstudy.core.data import DATASETS, load_split
+from optstudy.core.io import atomic_open, read_json, write_json
+from optstudy.core.models import DigitClassifier
+from optstudy.core.stage import Context, Stage
+from optstudy.core.train import predict, seed_everything, select_device, to_tensors
+from optstudy.studies.mnist_lr.params import Evaluation
+from optstudy.studies.mnist_lr.rules import best_of_sweep, first_healthy_run, summarise
+from optstudy.studies.mnist_lr.run import RUNS_FILE
+
+STAGE = Stage.reading("evaluate", "mnist_lr", Evaluation, runtime=True)
+
+
+def load_runs(root: Path, lrs: list[float]) -> dict[float, tuple[Path, dict]]:
+    """(folder, runs.json) of every lr in `lrs`, found by the lr each runs.json records.
+
+    The folders are named by DVC's matrix (`lr_${item.lr}`); reading the lr from the file
+    rather than rebuilding the name means the name is made in one place only. Folders of
+    lrs no longer in params are ignored.
+    """
+    found = {}
+    for path in sorted(Path(root).glob(f"*/{RUNS_FILE}")):
+        result = read_json(path)
+        if result["lr"] in lrs:
+            found[result["lr"]] = (path.parent, result)
+    missing = [lr for lr in lrs if lr not in found]
+    if missing:
+        raise FileNotFoundError(
+            f"{root}: no {RUNS_FILE} for lr {missing}; run the mnist_lr stages (dvc repro)"
+        )
+    return {lr: found[lr] for lr in lrs}
+
+
+def load_model(path: Path, device: torch.device) -> tuple[DigitClassifier, dict]:
+    checkpoint = torch.load(path, map_location=device, weights_only=True)
+    model = DigitClassifier().to(device=device, memory_format=torch.channels_last)
+    model.load_state_dict(checkpoint["state_dict"])
+    return model, checkpoint["meta"]
+
+
+def evaluate_best(ctx: Context, runs_root: Path, prepared: Path, out_dir: Path) -> dict:
+    p, runtime = ctx.params["mnist_lr"], ctx.params["runtime"]
+    seed_everything(0, runtime.threads)
+    runs = load_runs(runs_root, p.lrs)
+    # the same choice as the report's verdicts: best mean over seeds that did not collapse
+    best = best_of_sweep(
+        [summarise(lr, result["runs"], p.rules) for lr, (_, result) in runs.items()]
+    )
+    best_lr = best.lr if best else p.lrs[0]
+    folder, result = runs[best_lr]
+    seed = first_healthy_run(result["runs"], p.rules)["seed"]
+    device = select_device(runtime.device)
+    model, meta = load_model(folder / f"model_seed{seed}.pt", device)
+    test = load_split(prepared, "test")
+    x, _ = to_tensors(test, meta["mean"], meta["std"], device)
+    predicted = predict(model, x, p.eval_batch_size).cpu().numpy()
+    labels = test.labels
+    classes = list(DATASETS["mnist"].classes)
+    matrix = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    np.add.at(matrix, (labels, predicted), 1)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_open(out_dir / "predictions.csv") as handle:
+        handle.write("actual,predicted\n")
+        handle.writelines(f"{a},{p}\n" for a, p in zip(labels, predicted, strict=True))
+    k = p.grid_size
+    correct = np.flatnonzero(predicted == labels)[:k]
+    wrong = np.flatnonzero(predicted != labels)[:k]
+    title = f"MNIST test images, lr={best_lr:g} seed {seed}: correct (top) and wrong (bottom)"
+    figures.prediction_grid(
+        test.images, labels, predicted, classes, correct, wrong, title, out_dir / "predictions.png"
+    )
+    figures.confusion(
+        matrix, classes, f"MNIST test confusion matrix, lr={best_lr:g}", out_dir / "confusion.png"
+    )
+    summary = {
+        "best_lr": best_lr,
+        "seed": seed,
+        "test_samples": int(len(labels)),
+        "test_acc": float((predicted == labels).mean()),
+        "errors": int((predicted != labels).sum()),
+        "per_class_acc": {
+            c: float(matrix[i, i] / max(matrix[i].sum(), 1)) for i, c in enumerate(classes)
+        },
+        "confusion": matrix.tolist(),
+    }
+    write_json(out_dir / "summary.json", summary)
+    return summary

@@ -1,0 +1,303 @@
+"""The learning-rate study in the report: tables, verdicts, claims, curves, metrics."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from pathlib import Path
+
+from optstudy.core.claims import Check
+from optstudy.core.io import atomic_open, read_json
+from optstudy.core.stats import pp
+from optstudy.core.study import ReportContext, Study
+from optstudy.core.tables import claims_table, lr_key, num, pct, pct_pm, table
+from optstudy.studies.mnist_lr.evaluate import load_runs
+from optstudy.studies.mnist_lr.figures import lr_curves
+from optstudy.studies.mnist_lr.params import MnistLr
+from optstudy.studies.mnist_lr.params import Rules as LrRules
+from optstudy.studies.mnist_lr.rules import (
+    LrSummary,
+    Verdict,
+    healthy_runs,
+    judge_sweep,
+    seed_mean_curve,
+    summarise,
+)
+
+
+def load(root: Path, params) -> dict:
+    p = params.mnist_lr
+    runs = {lr: result for lr, (_, result) in load_runs(root / "data" / "mnist_lr", p.lrs).items()}
+    summaries = {lr: summarise(lr, runs[lr]["runs"], p.rules) for lr in p.lrs}
+    return {
+        "runs": runs,
+        "summaries": summaries,
+        "verdicts": judge_sweep(list(summaries.values()), p.rules),
+        "curves": {
+            lr: {key: seed_mean_curve(r["runs"], key, p.rules) for key in CURVE_KEYS}
+            for lr, r in runs.items()
+        },
+        "evaluation": read_json(root / "reports" / "evaluate" / "summary.json"),
+    }
+
+
+CURVE_KEYS = ("test_acc", "test_loss", "train_loss")
+
+
+# --------------------------------------------------------------------------- claims
+
+
+def lr_accuracy(results: dict, params, claim: dict) -> Check:
+    """Mean test accuracy over the healthy seeds at the claim's epoch (the table's number)."""
+    lr = claim["lr"]
+    if lr not in results["runs"]:
+        return Check(f"lr {lr:g} is not in mnist_lr.lrs", False, missing="not measured")
+    epoch = claim.get("epoch", params.mnist_lr.epochs)
+    curve = results["curves"][lr]["test_acc"]
+    if epoch > len(curve):
+        return Check(f"the sweep runs {len(curve)} epochs", False, missing="not measured")
+    s: LrSummary = results["summaries"][lr]
+    mean = curve[epoch - 1]
+    if not math.isfinite(mean):
+        return Check(f"every seed collapsed ({s.seeds} seeds)", False)
+    healthy = [
+        r["epochs"][epoch - 1]["test_acc"]
+        for r in healthy_runs(results["runs"][lr]["runs"], params.mnist_lr.rules)
+        if epoch <= len(r["epochs"])
+    ]
+    std = statistics.stdev(healthy) if len(healthy) > 1 else 0.0
+    spread = f"{100 * mean:.2f} ± {100 * std:.2f} %" if len(healthy) > 1 else pct(mean)
+    note = f", {s.collapsed_runs} of {s.seeds} seeds collapsed" if s.collapsed_runs else ""
+    return Check(
+        f"{spread} after epoch {epoch} (mean of {s.healthy_seeds} healthy seeds{note})",
+        abs(mean - claim["acc"]) <= params.claims.acc_tol,
+    )
+
+
+def lr_unstable(results: dict, params, claim: dict) -> Check:
+    lr = claim["lr"]
+    if lr not in results["verdicts"]:
+        return Check(f"lr {lr:g} is not in mnist_lr.lrs", False, missing="not measured")
+    stability = results["verdicts"][lr].stability
+    s = results["summaries"][lr]
+    spread = (
+        f"; final accuracies of the other seeds spread {100 * s.final_acc_spread:.2f} pp"
+        if s.healthy_seeds > 1
+        else ""
+    )
+    return Check(
+        f"{stability}: {s.collapsed_runs} of {s.seeds} seeds collapsed{spread}",
+        stability == "Unstable",
+    )
+
+
+CHECKS = {
+    "mnist_lr_final_1e-4": lr_accuracy,
+    "mnist_lr_final_1e-3": lr_accuracy,
+    "mnist_lr_final_1e-2": lr_accuracy,
+    "mnist_lr_unstable_1e-2": lr_unstable,
+    "mnist_lr_epoch1_1e-3": lr_accuracy,
+}
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def rules_table(rules: LrRules) -> str:
+    rows = [
+        [
+            "Diverged / collapsed",
+            f"every seed has a non-finite loss or final test accuracy "
+            f"< {pct(rules.collapse_acc, 0)}",
+        ],
+        [
+            "Stability: Unstable",
+            f"test accuracy falls > {pp(rules.acc_drop_tol)} between "
+            f"epochs, or test loss rises > {rules.loss_rise_tol:.0%} above "
+            f"its best, or the seeds' final accuracies spread > "
+            f"{pp(rules.seed_spread_tol)}, or some seeds collapsed",
+        ],
+        [
+            "Speed",
+            f"Too fast if Unstable; else Slow if test accuracy after epoch 1 trails "
+            f"the sweep's best epoch-1 accuracy by > {pp(rules.slow_epoch1_gap)}; "
+            "else Fast",
+        ],
+        [
+            "Final result",
+            f"gap to the sweep's best mean final accuracy: Excellent ≤ "
+            f"{pp(rules.excellent_gap)}, Good ≤ {pp(rules.good_gap)}, "
+            f"Mediocre ≤ {pp(rules.mediocre_gap)}, else Poor",
+        ],
+    ]
+    return table(rows, ["label", "rule (thresholds from params.yaml `mnist_lr.rules`)"])
+
+
+def lr_tables(results: dict, provenance: dict[str, dict]) -> tuple[str, str]:
+    rows = []
+    summaries: list[LrSummary] = list(results["summaries"].values())
+    verdicts: dict[float, Verdict] = results["verdicts"]
+    for s in summaries:
+        curve = results["curves"][s.lr]["test_acc"]
+        seconds = provenance.get(f"mnist_lr@{s.lr}", {}).get("train_seconds", {})
+        rows.append(
+            [
+                f"{s.lr:g}",
+                pct_pm(s.final_acc_mean, s.final_acc_std, s.healthy_seeds),
+                num(s.final_loss_mean),
+                ", ".join("n/a" if math.isnan(a) else f"{100 * a:.2f}" for a in curve),
+                f"{s.collapsed_runs} / {s.seeds}",
+                f"{statistics.fmean(seconds.values()):.0f} s" if seconds else "n/a",
+            ]
+        )
+    lr_table = table(
+        rows,
+        [
+            "lr",
+            "final test accuracy",
+            "final test loss",
+            "test accuracy per epoch (%)",
+            "collapsed seeds",
+            "train time per seed",
+        ],
+    )
+    headers = ["metric"] + [f"lr={s.lr:g}" for s in summaries]
+    verdict_rows = [
+        ["Speed"] + [verdicts[s.lr].speed for s in summaries],
+        ["Stability"] + [verdicts[s.lr].stability for s in summaries],
+        ["Final result"] + [verdicts[s.lr].final for s in summaries],
+        ["Verdict"] + [verdicts[s.lr].verdict for s in summaries],
+    ]
+    return lr_table, table(verdict_rows, headers)
+
+
+def evidence_table(summaries: list[LrSummary]) -> str:
+    rows = [
+        [
+            f"{s.lr:g}",
+            pct(s.epoch1_acc_mean),
+            pp(s.gain_per_epoch),
+            pp(s.max_acc_drop),
+            pct(s.max_loss_rise, 0),
+            pp(s.final_acc_spread),
+            num(s.last_batch_loss_std),
+        ]
+        for s in summaries
+    ]
+    return table(
+        rows,
+        [
+            "lr",
+            "accuracy after epoch 1",
+            "gain per later epoch",
+            "largest accuracy drop",
+            "largest test-loss rise",
+            "seed spread of final accuracy",
+            "batch-loss std, last epoch",
+        ],
+    )
+
+
+def write_curves(results: dict, path: Path) -> None:
+    """Long-format per-epoch means over the healthy seeds, one series per lr (`dvc plots`)."""
+    with atomic_open(path) as handle:
+        handle.write("series,epoch," + ",".join(CURVE_KEYS) + "\n")
+        for lr, curves in results["curves"].items():
+            for e, values in enumerate(zip(*(curves[k] for k in CURVE_KEYS), strict=True), 1):
+                cells = ["" if math.isnan(v) else f"{v:.6f}" for v in values]
+                handle.write(f"lr={lr:g},{e}," + ",".join(cells) + "\n")
+
+
+# --------------------------------------------------------------------------- report
+
+
+def section(ctx: ReportContext) -> str:
+    p, results = ctx.params.mnist_lr, ctx.results["mnist_lr"]
+    mnist = ctx.meta["mnist"]
+    lr_curves(results["runs"], ctx.out / "figures" / "mnist_lr_curves.png")
+    write_curves(results, ctx.out / "curves" / "mnist_lr.csv")
+    lr_table, verdict_table = lr_tables(results, ctx.provenance)
+    evaluation = results["evaluation"]
+    best = evaluation["best_lr"]
+    return f"""## MNIST: which learning rate? (CNN, {p.optimizer})
+
+**Question.** How does the learning rate change speed, stability and the final result
+of a small CNN on MNIST?
+
+**Setup.** DigitClassifier (conv 1→32 3×3, ReLU, max-pool; conv 32→64 3×3, ReLU,
+max-pool; fc 3136→128, ReLU, dropout 0.5; fc 128→10), {p.optimizer}, batch
+{p.batch_size}, {p.epochs} epochs, seeds {", ".join(map(str, p.seeds))}; inputs
+normalised with the training set's mean and std; {mnist["counts"]["train"]:,} training and
+{mnist["counts"]["test"]:,} test images. Accuracies are mean ± std over the seeds that did
+not collapse (the same numbers in every table, curve, metric and claim).
+
+{lr_table}
+
+**Verdicts** (rules below; the source material's hand-written table read Slow/Fast/Too fast,
+Stable/Stable/Unstable, Good/Excellent/Mediocre for lr 1e-4/1e-3/1e-2):
+
+{verdict_table}
+
+Evidence the rules read:
+
+{evidence_table(list(results["summaries"].values()))}
+
+Rules:
+
+{rules_table(p.rules)}
+
+![MNIST learning-rate curves](figures/mnist_lr_curves.png)
+
+**Best learning rate on the test set** (lr={best:g}, seed {evaluation["seed"]}, its first
+healthy seed: {pct(evaluation["test_acc"])}, {evaluation["errors"]} errors):
+
+![confusion matrix](evaluate/confusion.png)
+
+![correct and wrong predictions](evaluate/predictions.png)
+
+Source claims:
+
+{claims_table(ctx.checked)}
+"""
+
+
+def summary(ctx: ReportContext) -> str:
+    p, results = ctx.params.mnist_lr, ctx.results["mnist_lr"]
+    mnist = ctx.meta["mnist"]
+    lines = [f"- **lr={lr:g}**: {v.verdict}" for lr, v in results["verdicts"].items()]
+    best = results["evaluation"]["best_lr"]
+    s = results["summaries"][best]
+    return (
+        f"MNIST CNN learning-rate sweep ({p.optimizer}, {p.epochs} epochs, seeds "
+        f"{', '.join(map(str, p.seeds))}), trained on {mnist['counts']['train']:,} MNIST "
+        f"training images:\n\n" + "\n".join(lines) + f"\n\nBest learning rate: **{best:g}**, "
+        f"{pct_pm(s.final_acc_mean, s.final_acc_std, s.healthy_seeds)} final test accuracy "
+        f"over {s.healthy_seeds} seeds."
+    )
+
+
+def metrics(results: dict, params) -> dict:
+    summaries: list[LrSummary] = list(results["summaries"].values())
+    best = results["evaluation"]["best_lr"]
+    return {
+        "best_lr": best,
+        "best_lr_test_acc": results["summaries"][best].final_acc_mean,
+        "collapsed_runs": sum(s.collapsed_runs for s in summaries),
+        "diverged_runs": sum(s.diverged_runs for s in summaries),
+        **{
+            lr_key(s.lr): {"test_acc": s.final_acc_mean, "test_loss": s.final_loss_mean}
+            for s in summaries
+        },
+    }
+
+
+STUDY = Study(
+    name="mnist_lr",
+    params=MnistLr,
+    load=load,
+    section=section,
+    metrics=metrics,
+    checks=CHECKS,
+    dataset="mnist",
+    summary=summary,
+)

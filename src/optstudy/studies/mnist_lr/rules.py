@@ -1,0 +1,221 @@
+"""The learning-rate verdict rules: training histories into the source's verdict words.
+
+Each rule is a plain comparison against a threshold from params.yaml (mnist_lr.rules), so
+a verdict can be traced to the numbers behind it. A run is a dict as written by the
+training loop: `epochs` (records with test_acc, test_loss), `batch_losses` (per epoch),
+`diverged`.
+
+- Collapsed: every seed diverged (non-finite loss) or ended below `collapse_acc`.
+- Stability: Unstable if test accuracy drops between epochs by more than `acc_drop_tol`,
+  test loss rises more than `loss_rise_tol` (relative) above its best so far, the seeds'
+  final accuracies spread wider than `seed_spread_tol`, or only some seeds collapsed.
+- Speed: Too fast when unstable; else Slow if accuracy after epoch 1 trails the sweep's
+  best epoch-1 accuracy by more than `slow_epoch1_gap`, else Fast. (Relative, so the rule
+  means the same on a subset, where an epoch has fewer steps, as on the full dataset.)
+- Final result: the gap between this lr's mean final accuracy and the sweep's best:
+  Excellent (≤ excellent_gap), Good (≤ good_gap), Mediocre (≤ mediocre_gap), else Poor.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+
+from optstudy.core.stats import pp
+from optstudy.studies.mnist_lr.params import Rules as LrRules
+
+COLLAPSED = "Diverged / collapsed"
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """What the rules read from one seed's history."""
+
+    collapsed: bool
+    diverged: bool
+    final_acc: float
+    final_loss: float
+    epoch1_acc: float
+    max_acc_drop: float  # largest fall of test accuracy from one epoch to the next
+    max_loss_rise: float  # largest test loss relative to its best so far, minus 1
+    last_batch_loss_std: float  # spread of per-batch train losses in the last epoch
+
+
+def run_stats(run: dict, rules: LrRules) -> RunStats:
+    epochs = [e for e in run["epochs"] if e.get("test_acc") is not None]
+    accs = [e["test_acc"] for e in epochs]
+    losses = [e["test_loss"] for e in epochs]
+    last_batches = [v for v in (run["batch_losses"] or [[math.nan]])[-1] if v is not None]
+    diverged = bool(run.get("diverged"))
+    final_acc = accs[-1] if accs else math.nan
+    return RunStats(
+        collapsed=diverged or not accs or final_acc < rules.collapse_acc,
+        diverged=diverged,
+        final_acc=final_acc,
+        final_loss=losses[-1] if losses else math.nan,
+        epoch1_acc=accs[0] if accs else math.nan,
+        max_acc_drop=max([a - b for a, b in zip(accs, accs[1:], strict=False)] + [0.0]),
+        max_loss_rise=max(
+            [losses[i] / min(losses[:i]) - 1 for i in range(1, len(losses)) if min(losses[:i]) > 0]
+            + [0.0]
+        ),
+        last_batch_loss_std=statistics.pstdev(last_batches) if last_batches else math.nan,
+    )
+
+
+@dataclass(frozen=True)
+class LrSummary:
+    lr: float
+    seeds: int
+    healthy_seeds: int  # seeds that did not collapse; the accuracy figures are over these
+    collapsed_runs: int
+    diverged_runs: int
+    final_acc_mean: float
+    final_acc_std: float
+    final_acc_spread: float
+    final_loss_mean: float
+    epoch1_acc_mean: float
+    gain_per_epoch: float  # mean test-accuracy gain per epoch after the first
+    max_acc_drop: float
+    max_loss_rise: float
+    last_batch_loss_std: float
+
+
+def _mean(values: list[float]) -> float:
+    return statistics.fmean(values) if values else math.nan
+
+
+def summarise(lr: float, runs: list[dict], rules: LrRules) -> LrSummary:
+    stats = [run_stats(run, rules) for run in runs]
+    healthy = [s for s in stats if not s.collapsed] or stats
+    finals = [s.final_acc for s in healthy]
+    n_epochs = max(len([e for e in r["epochs"] if e.get("test_acc") is not None]) for r in runs)
+    return LrSummary(
+        lr=lr,
+        seeds=len(runs),
+        healthy_seeds=sum(not s.collapsed for s in stats),
+        collapsed_runs=sum(s.collapsed for s in stats),
+        diverged_runs=sum(s.diverged for s in stats),
+        final_acc_mean=_mean(finals),
+        final_acc_std=statistics.pstdev(finals) if len(finals) > 1 else 0.0,
+        final_acc_spread=max(finals) - min(finals) if finals else math.nan,
+        final_loss_mean=_mean([s.final_loss for s in healthy]),
+        epoch1_acc_mean=_mean([s.epoch1_acc for s in healthy]),
+        gain_per_epoch=(
+            (_mean(finals) - _mean([s.epoch1_acc for s in healthy])) / (n_epochs - 1)
+            if n_epochs > 1
+            else 0.0
+        ),
+        max_acc_drop=max(s.max_acc_drop for s in healthy),
+        max_loss_rise=max(s.max_loss_rise for s in healthy),
+        last_batch_loss_std=_mean([s.last_batch_loss_std for s in healthy]),
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    speed: str
+    stability: str
+    final: str
+    verdict: str
+    reasons: list[str] = field(default_factory=list)
+
+
+def instability_reasons(s: LrSummary, rules: LrRules) -> list[str]:
+    reasons = []
+    if s.collapsed_runs:
+        reasons.append(f"{s.collapsed_runs} of {s.seeds} seeds collapsed")
+    if s.max_acc_drop > rules.acc_drop_tol:
+        reasons.append(f"test accuracy fell {pp(s.max_acc_drop)} in one epoch")
+    if s.max_loss_rise > rules.loss_rise_tol:
+        reasons.append(f"test loss rose {100 * s.max_loss_rise:.0f}% above its best")
+    if s.final_acc_spread > rules.seed_spread_tol:
+        reasons.append(f"seeds disagree by {pp(s.final_acc_spread)}")
+    return reasons
+
+
+def final_label(gap: float, rules: LrRules) -> str:
+    if gap <= rules.excellent_gap:
+        return "Excellent"
+    if gap <= rules.good_gap:
+        return "Good"
+    if gap <= rules.mediocre_gap:
+        return "Mediocre"
+    return "Poor"
+
+
+def best_of_sweep(summaries: list[LrSummary]) -> LrSummary | None:
+    """The lr with the highest mean final accuracy among those not entirely collapsed."""
+    alive = [s for s in summaries if s.collapsed_runs < s.seeds]
+    return max(alive, key=lambda s: s.final_acc_mean, default=None)
+
+
+def first_healthy_run(runs: list[dict], rules: LrRules) -> dict:
+    """The first seed's run that did not collapse (the first run if every seed did)."""
+    return next((r for r in runs if not run_stats(r, rules).collapsed), runs[0])
+
+
+def judge_sweep(summaries: list[LrSummary], rules: LrRules) -> dict[float, Verdict]:
+    """Verdict per lr; Final result is relative to the best non-collapsed lr of the sweep."""
+    alive = [s for s in summaries if s.collapsed_runs < s.seeds]
+    best_summary = best_of_sweep(summaries)
+    best = best_summary.final_acc_mean if best_summary else math.nan
+    best_epoch1 = max((s.epoch1_acc_mean for s in alive), default=math.nan)
+    verdicts = {}
+    for s in summaries:
+        if s.collapsed_runs == s.seeds:
+            how = "diverged (non-finite loss)" if s.diverged_runs else "ended at chance accuracy"
+            verdicts[s.lr] = Verdict(
+                COLLAPSED,
+                COLLAPSED,
+                COLLAPSED,
+                f"Collapsed: every seed {how}; lower the learning rate.",
+                [f"final accuracy {100 * s.final_acc_mean:.2f}%"],
+            )
+            continue
+        reasons = instability_reasons(s, rules)
+        stability = "Unstable" if reasons else "Stable"
+        if reasons:
+            speed = "Too fast"
+        elif s.epoch1_acc_mean < best_epoch1 - rules.slow_epoch1_gap:
+            speed = "Slow"
+        else:
+            speed = "Fast"
+        gap = best - s.final_acc_mean
+        final = final_label(gap, rules)
+        if reasons:
+            sentence = f"Needs a lower learning rate: {'; '.join(reasons)}."
+        elif speed == "Slow" and s.gain_per_epoch > rules.excellent_gap:
+            sentence = (
+                f"Would improve with more epochs: still gaining {pp(s.gain_per_epoch)} per epoch."
+            )
+        elif final == "Excellent":
+            sentence = "Best choice of this sweep: fast, stable and top accuracy."
+        else:
+            sentence = f"Works, but ends {pp(gap)} below the best learning rate."
+        verdicts[s.lr] = Verdict(speed, stability, final, sentence, reasons)
+    return verdicts
+
+
+# --------------------------------------------------------------------------- aggregates
+
+
+def healthy_runs(runs: list[dict], rules: LrRules) -> list[dict]:
+    """The seeds that did not collapse: every accuracy aggregate of the study is over these."""
+    return [r for r in runs if not run_stats(r, rules).collapsed]
+
+
+def seed_mean_curve(runs: list[dict], key: str, rules: LrRules) -> list[float]:
+    """Per-epoch mean of `key` over the healthy seeds (NaN where none has a finite value).
+
+    The one definition the table, the curves CSV, the metrics and the claims share.
+    """
+    healthy = healthy_runs(runs, rules)
+    n = max((len(r["epochs"]) for r in healthy), default=0)
+    curve = []
+    for e in range(n):
+        values = [r["epochs"][e].get(key) for r in healthy if e < len(r["epochs"])]
+        values = [v for v in values if v is not None and math.isfinite(v)]
+        curve.append(statistics.fmean(values) if values else math.nan)
+    return curve

@@ -1,0 +1,274 @@
+"""XOR in the report: behaviour rules, claim checks, tables and figures, both stages."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from optstudy.core import figures
+from optstudy.core.claims import Check, epoch_text
+from optstudy.core.io import read_json
+from optstudy.core.study import ReportContext, Study
+from optstudy.core.tables import claims_table, lr_key, table
+from optstudy.studies.xor.params import XorNumpy, XorTorch
+
+# --------------------------------------------------------------------------- rules
+
+
+def xor_epochs(runs: list[dict]) -> int:
+    return runs[0]["curve"]["epoch"][-1]
+
+
+def xor_median_epoch(runs: list[dict]) -> float:
+    """Median epoch at which loss fell below the threshold (inf if most seeds never did)."""
+    epochs = sorted(r["epoch_below_threshold"] or math.inf for r in runs)
+    return statistics.median(epochs)
+
+
+def xor_behaviour(runs: list[dict], smooth_max: float) -> str:
+    """Diverges / Stalls / Oscillates / Converges, with the share of seeds that solved XOR.
+
+    Oscillates: a solving seed's loss rose in more than `smooth_max` of its epochs.
+    """
+    n, solved = len(runs), sum(r["solved"] for r in runs)
+    if any(r["diverged"] for r in runs):
+        return "Diverges"
+    if solved == 0:
+        return "Stalls"
+    rough = any(r["loss_increases"] > smooth_max * xor_epochs(runs) for r in runs if r["solved"])
+    label = "Oscillates" if rough else "Converges"
+    return label if solved == n else f"{label} ({solved} of {n} seeds)"
+
+
+def xor_verdict(runs: list[dict], smooth_max: float, threshold: float) -> str:
+    behaviour = xor_behaviour(runs, smooth_max)
+    median = xor_median_epoch(runs)
+    stuck = sum(not r["solved"] for r in runs)
+    if behaviour == "Stalls":
+        return (
+            f"Stalls: no seed solves XOR in {xor_epochs(runs)} epochs "
+            f"(loss stays near 0.25, outputs near 0.5)."
+        )
+    if behaviour == "Diverges":
+        return "Diverges: the loss becomes non-finite."
+    speed = (
+        f"median seed reaches loss < {threshold:g} at epoch {median:.0f}"
+        if math.isfinite(median)
+        else f"most seeds never reach loss < {threshold:g}"
+    )
+    note = f"; {stuck} seed(s) stuck in a local minimum" if stuck else ""
+    return f"{behaviour}: {speed}{note}."
+
+
+# --------------------------------------------------------------------------- claims
+
+
+def _xor_numpy(lr: float, accept: Callable[[str], bool]):
+    def check(results: dict, params, claim: dict) -> Check:
+        runs = results["sweep"][str(lr)]
+        behaviour = xor_behaviour(runs, params.xor_numpy.rules.smooth_max_increases)
+        solved = sum(r["solved"] for r in runs)
+        measured = (
+            f"{behaviour}: {solved} of {len(runs)} seeds solve XOR in "
+            f"{runs[0]['curve']['epoch'][-1]} epochs; median epoch to threshold "
+            f"{epoch_text(xor_median_epoch(runs))}"
+        )
+        return Check(measured, accept(behaviour))
+
+    return check
+
+
+def xor_slowest(results: dict, params, claim: dict) -> Check:
+    speed = {lr: xor_median_epoch(runs) for lr, runs in results["sweep"].items()}
+    measured = ", ".join(f"lr {lr}: {epoch_text(v)}" for lr, v in speed.items())
+    return Check(
+        f"median epoch to threshold: {measured}", speed.get("0.01", -1) == max(speed.values())
+    )
+
+
+def _torch_speed(results: dict) -> dict[str, float]:
+    return {name: xor_median_epoch(c["runs"]) for name, c in results["configs"].items()}
+
+
+def adam_fastest(results: dict, params, claim: dict) -> Check:
+    speed = _torch_speed(results)
+    best = min(speed.values())
+    measured = ", ".join(f"{k}: {epoch_text(v)}" for k, v in speed.items())
+    return Check(f"median epoch to threshold: {measured}", speed.get("adam lr=0.1") == best)
+
+
+def sgd_slowest(results: dict, params, claim: dict) -> Check:
+    speed = _torch_speed(results)
+    worst = max(speed.values())
+    tied = [k for k, v in speed.items() if v == worst]
+    measured = ", ".join(f"{k}: {epoch_text(v)}" for k, v in speed.items())
+    if len(tied) > 1:
+        measured += f" (tied slowest: {', '.join(tied)})"
+    return Check(f"median epoch to threshold: {measured}", "sgd lr=0.01" in tied)
+
+
+def adam_smooth(results: dict, params, claim: dict) -> Check:
+    runs = results["configs"]["adam lr=0.01"]["runs"]
+    epochs = runs[0]["curve"]["epoch"][-1]
+    worst = max(r["loss_increases"] for r in runs)
+    limit = params.xor_torch.rules.smooth_max_increases
+    return Check(
+        f"loss rose in at most {worst} of {epochs} epochs (limit {limit:.0%})",
+        worst <= limit * epochs,
+    )
+
+
+NUMPY_CHECKS = {
+    "xor_numpy_lr_slow": xor_slowest,
+    "xor_numpy_lr_steady": _xor_numpy(0.1, lambda b: b == "Converges"),
+    "xor_numpy_lr_unstable": _xor_numpy(1.0, lambda b: b.startswith(("Oscillates", "Diverges"))),
+}
+TORCH_CHECKS = {
+    "xor_torch_adam_fastest": adam_fastest,
+    "xor_torch_sgd_slowest": sgd_slowest,
+    "xor_torch_adam_smooth": adam_smooth,
+}
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _xor_rows(groups: dict[str, list[dict]], smooth_max: float, threshold: float) -> list[list]:
+    rows = []
+    for name, runs in groups.items():
+        losses = [r["final_loss"] for r in runs]
+        predictions = np.median(np.array([r["predictions"] for r in runs]), axis=0)
+        rows.append(
+            [
+                name,
+                f"{np.median(losses):.4f} ({min(losses):.4f}–{max(losses):.4f})",
+                epoch_text(xor_median_epoch(runs)),
+                "[" + ", ".join(f"{v:.2f}" for v in predictions) + "]",
+                f"{sum(r['solved'] for r in runs)} / {len(runs)}",
+                xor_behaviour(runs, smooth_max),
+                xor_verdict(runs, smooth_max, threshold),
+            ]
+        )
+    return rows
+
+
+XOR_HEADERS = [
+    "configuration",
+    "final loss, median (min–max)",
+    "median epoch loss < threshold",
+    "median outputs vs [0, 1, 1, 0]",
+    "seeds solved",
+    "behaviour",
+    "verdict",
+]
+
+
+def numpy_section(ctx: ReportContext) -> str:
+    p, results, out = ctx.params.xor_numpy, ctx.results["xor_numpy"], ctx.out
+    groups = {f"lr={lr}": runs for lr, runs in results["sweep"].items()}
+    figures.loss_curves(
+        groups,
+        f"XOR 2-2-1 (NumPy): MSE over {p.sweep_epochs} epochs, {len(p.seeds)} seeds per lr",
+        out / "figures" / "xor_numpy_lrs.png",
+        p.loss_threshold,
+    )
+    base = results["base"]
+    rows = _xor_rows(groups, p.rules.smooth_max_increases, p.loss_threshold)
+    return f"""## XOR from scratch in NumPy (2-2-1, sigmoid, MSE)
+
+**Question.** Can a 2-2-1 sigmoid network trained by hand-written backprop and full-batch
+gradient descent learn XOR, and how does the learning rate change that?
+
+**Setup.** Weights ~ N(0, {p.init_std:g}²), zero biases, MSE on the four XOR points,
+full-batch gradient descent; forward, backward and update written out in NumPy
+(`src/optstudy/core/numpy_nets.py`, gradients tested equal to torch autograd's). A net
+*solves* XOR when all four outputs are on the right side of 0.5.
+
+Baseline run (lr {base["lr"]:g}, {base["epochs"]} epochs, seed {base["seed"]}): final loss
+{base["final_loss"]:.4f}, outputs [{", ".join(f"{v:.3f}" for v in base["predictions"])}],
+solved: **{"yes" if base["solved"] else "no"}**.
+
+Learning-rate sweep ({p.sweep_epochs} epochs, seeds {", ".join(map(str, p.seeds))};
+threshold: loss < {p.loss_threshold:g}):
+
+{table(rows, XOR_HEADERS)}
+
+![XOR NumPy loss curves](figures/xor_numpy_lrs.png)
+
+A 2-2-1 sigmoid net has flat regions and local minima where every output sits near 0.5
+(loss ≈ 0.25); a seed that starts there stays there at small learning rates.
+
+Source claims:
+
+{claims_table(ctx.checked)}
+"""
+
+
+def torch_section(ctx: ReportContext) -> str:
+    p, results, out = ctx.params.xor_torch, ctx.results["xor_torch"], ctx.out
+    groups = {name: c["runs"] for name, c in results["configs"].items()}
+    figures.loss_curves(
+        groups,
+        f"XOR 2-{p.hidden}-1 (torch): MSE, {len(p.seeds)} seeds each",
+        out / "figures" / "xor_torch.png",
+        p.loss_threshold,
+    )
+    rows = _xor_rows(groups, p.rules.smooth_max_increases, p.loss_threshold)
+    return f"""## XOR in torch: SGD vs Adam × learning rate
+
+**Setup.** 2-{p.hidden}-1 sigmoid net, MSE, full batch, {p.epochs} epochs, seeds
+{", ".join(map(str, p.seeds))}, trained by the project's one training loop
+(`optstudy.core.train.fit`). "Smooth": the loss rose in at most
+{p.rules.smooth_max_increases:.0%} of epochs.
+
+{table(rows, XOR_HEADERS)}
+
+![XOR torch loss curves](figures/xor_torch.png)
+
+Source claims:
+
+{claims_table(ctx.checked)}
+"""
+
+
+def numpy_metrics(results: dict, params) -> dict:
+    return {
+        "solved_seeds": {
+            lr_key(float(lr)): sum(r["solved"] for r in runs)
+            for lr, runs in results["sweep"].items()
+        }
+    }
+
+
+def torch_metrics(results: dict, params) -> dict:
+    speed = _torch_speed(results)
+    fastest = min(speed, key=speed.get)
+    return {"fastest": fastest, "fastest_median_epoch": speed[fastest]}  # inf -> null
+
+
+def _loader(stage: str) -> Callable[[Path, object], dict]:
+    return lambda root, params: read_json(root / "data" / stage / "results.json")
+
+
+NUMPY_STUDY = Study(
+    name="xor_numpy",
+    params=XorNumpy,
+    load=_loader("xor_numpy"),
+    section=numpy_section,
+    metrics=numpy_metrics,
+    checks=NUMPY_CHECKS,
+    data="the 4 XOR points",
+)
+TORCH_STUDY = Study(
+    name="xor_torch",
+    params=XorTorch,
+    load=_loader("xor_torch"),
+    section=torch_section,
+    metrics=torch_metrics,
+    checks=TORCH_CHECKS,
+    data="the 4 XOR points",
+)

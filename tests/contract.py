@@ -1,0 +1,80 @@
+"""The DVC contract, derived from the code: which project files a stage's command imports.
+
+`python tests/contract.py` prints, per stage of dvc.yaml, the code deps it should list;
+tests/pipeline/test_contract.py fails when dvc.yaml lists anything else.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SRC = REPO / "src"
+
+
+def module_file(name: str) -> Path | None:
+    """The file of project module `name` (optstudy.x.y), or None if it is not ours."""
+    if name != "optstudy" and not name.startswith("optstudy."):
+        return None
+    base = SRC / Path(*name.split("."))
+    if (base / "__init__.py").is_file():
+        return base / "__init__.py"
+    if base.with_suffix(".py").is_file():
+        return base.with_suffix(".py")
+    return None
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module an import statement of `path` names (module-level or not)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}  # submodules
+    return names
+
+
+def closure(script: Path) -> set[Path]:
+    """The script and every project file that importing it executes (package __init__s too)."""
+    seen: set[Path] = set()
+    todo = [script]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for name in imported_modules(path):
+            parts = name.split(".")
+            for i in range(1, len(parts) + 1):  # importing a.b.c runs a and a.b first
+                found = module_file(".".join(parts[:i]))
+                if found:
+                    todo.append(found)
+    return seen
+
+
+def stage_scripts(dvc_yaml: Path = REPO / "dvc.yaml") -> dict[str, Path]:
+    stages = yaml.safe_load(dvc_yaml.read_text())["stages"]
+    out = {}
+    for name, stage in stages.items():
+        script = re.search(r"python (\S+\.py)", stage["cmd"])
+        out[name] = REPO / script.group(1)
+    return out
+
+
+def expected_code_deps(name: str) -> list[str]:
+    script = stage_scripts()[name]
+    return sorted(str(p.relative_to(REPO)) for p in closure(script))
+
+
+if __name__ == "__main__":
+    for stage in sys.argv[1:] or stage_scripts():
+        print(f"{stage}:")
+        for dep in expected_code_deps(stage):
+            print(f"  - {dep}")
