@@ -2,7 +2,7 @@
 
 Both train the DigitClassifier with Adam (lr 1e-3), batch 64, fp32, on the same MNIST
 images for the same number of steps:
-- project: data held in memory as one normalised tensor, channels_last, optstudy.train.fit;
+- project: data held in memory as one normalised tensor, channels_last, core.train.fit;
 - seed style: torchvision's MNIST dataset with ToTensor + Normalize per sample, through a
   DataLoader, default memory layout, `loss.item()` every step.
 It prints samples/s, their ratio (target ≥ 2.0×) and achieved GFLOP/s as a share of a
@@ -10,7 +10,7 @@ float32 matmul peak measured in the same run.
 
 Then the CIFAR-10 NumPy MLP (3072-1024-512-10, Adam, batch 128), seconds per epoch on the
 same images and batches:
-- project: optstudy.cifar_mlp.train_numpy (float32, in-place updates, no input gradient);
+- project: studies.cifar_mlp.run.train_numpy (float32, in-place updates, no input grad);
 - source style: float64, a new array for every update (`W = W - lr * ...`), a generic
   backward that also computes the input's gradient (target: project ≥ 2.5× faster).
 Figures, not assertions: machines are noisy.
@@ -29,10 +29,11 @@ import numpy as np
 import torch
 from tabulate import tabulate
 
-from optstudy.cifar_mlp import standardised_splits
-from optstudy.data import load_split
-from optstudy.models import DigitClassifier, training_flops_per_sample
-from optstudy.train import (
+from optstudy.core.data import load_split
+from optstudy.core.models import DigitClassifier, training_flops_per_sample
+from optstudy.core.numpy_nets import he_relu_mlp
+from optstudy.core.numpy_optim import Adam
+from optstudy.core.train import (
     TrainConfig,
     batch_orders,
     channel_stats,
@@ -41,6 +42,7 @@ from optstudy.train import (
     seed_everything,
     to_tensors,
 )
+from optstudy.studies.cifar_mlp.run import standardised_splits, train_numpy
 
 
 class SeedDigitClassifier(torch.nn.Module):
@@ -169,10 +171,6 @@ def source_style_mlp_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray, seed
 
 def numpy_mlp_seconds(prepared: Path, samples: int) -> dict[str, float]:
     """Seconds per epoch of `samples` CIFAR-10 images: source style first, then the project."""
-    from optstudy.cifar_mlp import train_numpy
-    from optstudy.numpy_nets import he_relu_mlp
-    from optstudy.numpy_optim import Adam
-
     x, y = standardised_splits(prepared, 0.1, 0)["train"]
     x, y = x[:samples], y[:samples]
     order = next(batch_orders(len(y), 0)).numpy()

@@ -39,7 +39,9 @@ ALL_STAGES = {
     "cifar_mlp_torch",
     "report",
 }
-TRAINING = ALL_STAGES - {"evaluate", "report"} - {s for s in ALL_STAGES if "@" in s and s[0] in "dp"}
+DATA_STAGES = {"download@mnist", "download@cifar10", "prepare@mnist", "prepare@cifar10"}
+JUDGING = {"evaluate", "report"}  # the only stages that read `<study>.rules`
+TRAINING = ALL_STAGES - DATA_STAGES - JUDGING  # every stage that computes a result
 
 
 def project_env(root: Path, mirror: Path | str | None = None) -> dict[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import create_model, model_validator
+from pydantic import create_model
 
 from optstudy.core.params import (
     CORE_SECTIONS,
@@ -45,31 +45,27 @@ STUDIES: tuple[Study, ...] = (
 )
 
 
-class _Whole(Section):
-    @model_validator(mode="after")
-    def _datasets_fetched(self) -> _Whole:
-        fetched = set(self.data.datasets)
-        needed: dict[str, list[str]] = {}
-        for study in STUDIES:
-            if study.dataset and study.dataset not in fetched:
-                needed.setdefault(study.dataset, []).append(study.name)
-        if needed:
-            missing = "; ".join(f"{d} (used by {', '.join(s)})" for d, s in needed.items())
-            raise ValueError(f"data.datasets must include {missing}")
-        return self
-
-
 @cache
 def params_model() -> type[Section]:
     """The schema of the whole params.yaml: the core sections plus one per study."""
     fields = {name: (model, ...) for name, model in CORE_SECTIONS.items()}
     fields |= {study.name: (study.params, ...) for study in STUDIES}
-    return create_model("Params", __base__=_Whole, **fields)
+    return create_model("Params", __base__=Section, **fields)
 
 
 def load_params(path: Path | str = PARAMS_FILE):
     """The whole params.yaml, validated (the judging stages read all of it)."""
-    return validate(params_model(), read_params_file(path), path)
+    params = validate(params_model(), read_params_file(path), path)
+    needed: dict[str, list[str]] = {}
+    for study in STUDIES:
+        if study.dataset and study.dataset not in params.data.datasets:
+            needed.setdefault(study.dataset, []).append(study.name)
+    if needed:
+        missing = "; ".join(f"{d} (used by {', '.join(s)})" for d, s in needed.items())
+        raise ParamsError(
+            f"{path}: data.datasets = {list(params.data.datasets)!r}: must include {missing}"
+        )
+    return params
 
 
 def load_or_exit(path: Path | str = PARAMS_FILE):

@@ -44,3 +44,4 @@ class Study:
     dataset: str | None = None  # the prepared dataset it measures on (None: synthetic)
     data: str = ""  # what it measures on, in words, when dataset is None
     summary: Callable[[ReportContext], str] | None = None  # a line for the report's summary
+    headline: dict[str, str] = field(default_factory=dict)  # metric -> short label (compare)

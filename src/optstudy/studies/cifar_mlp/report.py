@@ -286,4 +286,5 @@ STUDY = Study(
     checks={"cifar_adam_beats_sgd": adam_beats_sgd},
     dataset="cifar10",
     summary=summary,
+    headline={"better": "cifar"},
 )

@@ -37,7 +37,7 @@ def early_stopping(val_losses: list[float], patience: int, min_delta: float) -> 
 def epochs_table(results: dict, params, claim: dict) -> Check:
     epoch = claim["epoch"]
     if epoch > len(results["epochs"]):
-        return Check(f"not measured: the run has {len(results['epochs'])} epochs", False)
+        return Check(f"the run has {len(results['epochs'])} epochs", False, "not measured")
     record = results["epochs"][epoch - 1]
     parts, held = [], True
     for key in ("train_acc", "val_acc"):
@@ -179,4 +179,5 @@ STUDY = Study(
     metrics=metrics,
     checks=CHECKS,
     dataset="mnist",
+    headline={"best_epoch": "best ep"},
 )

@@ -40,7 +40,9 @@ def ce_gradients_survive(results: dict, params, claim: dict) -> Check:
         if c < p.saturated_below and measured["cross_entropy"][b] is not None
     ]
     if not saturated:
-        return Check(f"no test image has p(true class) < {p.saturated_below:g}", False)
+        return Check(
+            f"no test image has p(true class) < {p.saturated_below:g}", False, "not measured"
+        )
     ce = statistics.fmean(measured["cross_entropy"][b] for b in saturated)
     mse = statistics.fmean(measured["mse"][b] for b in saturated)
     return Check(

@@ -53,13 +53,15 @@ def lr_accuracy(results: dict, params, claim: dict) -> Check:
     if lr not in results["runs"]:
         return Check(f"lr {lr:g} is not in mnist_lr.lrs", False, missing="not measured")
     epoch = claim.get("epoch", params.mnist_lr.epochs)
-    curve = results["curves"][lr]["test_acc"]
-    if epoch > len(curve):
-        return Check(f"the sweep runs {len(curve)} epochs", False, missing="not measured")
     s: LrSummary = results["summaries"][lr]
-    mean = curve[epoch - 1]
-    if not math.isfinite(mean):
+    if s.healthy_seeds == 0:
         return Check(f"every seed collapsed ({s.seeds} seeds)", False)
+    if epoch > params.mnist_lr.epochs:
+        return Check(f"the sweep runs {params.mnist_lr.epochs} epochs", False, "not measured")
+    curve = results["curves"][lr]["test_acc"]
+    mean = curve[epoch - 1] if epoch <= len(curve) else math.nan
+    if not math.isfinite(mean):
+        return Check(f"no healthy seed reached epoch {epoch}", False, missing="not measured")
     healthy = [
         r["epochs"][epoch - 1]["test_acc"]
         for r in healthy_runs(results["runs"][lr]["runs"], params.mnist_lr.rules)
@@ -300,4 +302,5 @@ STUDY = Study(
     checks=CHECKS,
     dataset="mnist",
     summary=summary,
+    headline={"best_lr": "best lr", "best_lr_test_acc": "its acc"},
 )

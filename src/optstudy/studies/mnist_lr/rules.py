@@ -89,7 +89,7 @@ def _mean(values: list[float]) -> float:
 def summarise(lr: float, runs: list[dict], rules: LrRules) -> LrSummary:
     stats = [run_stats(run, rules) for run in runs]
     healthy = [s for s in stats if not s.collapsed] or stats
-    finals = [s.final_acc for s in healthy]
+    finals = [s.final_acc for s in healthy if math.isfinite(s.final_acc)]  # diverged: NaN
     n_epochs = max(len([e for e in r["epochs"] if e.get("test_acc") is not None]) for r in runs)
     return LrSummary(
         lr=lr,

@@ -67,8 +67,14 @@ def xor_verdict(runs: list[dict], smooth_max: float, threshold: float) -> str:
 # --------------------------------------------------------------------------- claims
 
 
+def _not_run(what: str, key: str) -> Check:
+    return Check(f"{what} is not in {key}", False, missing="not measured")
+
+
 def _xor_numpy(lr: float, accept: Callable[[str], bool]):
     def check(results: dict, params, claim: dict) -> Check:
+        if str(lr) not in results["sweep"]:
+            return _not_run(f"lr {lr:g}", "xor_numpy.sweep_lrs")
         runs = results["sweep"][str(lr)]
         behaviour = xor_behaviour(runs, params.xor_numpy.rules.smooth_max_increases)
         solved = sum(r["solved"] for r in runs)
@@ -84,6 +90,8 @@ def _xor_numpy(lr: float, accept: Callable[[str], bool]):
 
 def xor_slowest(results: dict, params, claim: dict) -> Check:
     speed = {lr: xor_median_epoch(runs) for lr, runs in results["sweep"].items()}
+    if "0.01" not in speed:
+        return _not_run("lr 0.01", "xor_numpy.sweep_lrs")
     measured = ", ".join(f"lr {lr}: {epoch_text(v)}" for lr, v in speed.items())
     return Check(
         f"median epoch to threshold: {measured}", speed.get("0.01", -1) == max(speed.values())
@@ -96,6 +104,8 @@ def _torch_speed(results: dict) -> dict[str, float]:
 
 def adam_fastest(results: dict, params, claim: dict) -> Check:
     speed = _torch_speed(results)
+    if "adam lr=0.1" not in speed:
+        return _not_run("adam lr=0.1", "xor_torch.optimizers × lrs")
     best = min(speed.values())
     measured = ", ".join(f"{k}: {epoch_text(v)}" for k, v in speed.items())
     return Check(f"median epoch to threshold: {measured}", speed.get("adam lr=0.1") == best)
@@ -103,6 +113,8 @@ def adam_fastest(results: dict, params, claim: dict) -> Check:
 
 def sgd_slowest(results: dict, params, claim: dict) -> Check:
     speed = _torch_speed(results)
+    if "sgd lr=0.01" not in speed:
+        return _not_run("sgd lr=0.01", "xor_torch.optimizers × lrs")
     worst = max(speed.values())
     tied = [k for k, v in speed.items() if v == worst]
     measured = ", ".join(f"{k}: {epoch_text(v)}" for k, v in speed.items())
@@ -112,6 +124,8 @@ def sgd_slowest(results: dict, params, claim: dict) -> Check:
 
 
 def adam_smooth(results: dict, params, claim: dict) -> Check:
+    if "adam lr=0.01" not in results["configs"]:
+        return _not_run("adam lr=0.01", "xor_torch.optimizers × lrs")
     runs = results["configs"]["adam lr=0.01"]["runs"]
     epochs = runs[0]["curve"]["epoch"][-1]
     worst = max(r["loss_increases"] for r in runs)

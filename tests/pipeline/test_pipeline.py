@@ -12,7 +12,7 @@ from pathlib import Path
 
 from project import dvc, ran_stages, repro_with, set_params, sh
 
-from optstudy.params import read_yaml
+from optstudy.core.params import read_yaml
 
 
 def test_report_holds_the_tables(project: Path) -> None:
@@ -35,12 +35,13 @@ def test_report_holds_the_tables(project: Path) -> None:
         "(90 train / 10 val /",
         "## Provenance",
         "| cifar_mlp_torch ",
+        "| **total** ",
     ]:
         assert expected in report, expected
     assert report.count("| same maths ") == 2  # float64 cross-check, sgd and adam
     assert not re.search(r"\bnan\b", report, re.IGNORECASE)
     metrics = json.loads((project / "reports" / "metrics.json").read_text())
-    assert set(metrics["mnist_lr"]) >= {"best_lr", "best_test_acc", "lr_1e-03", "lr_3e-03"}
+    assert set(metrics["mnist_lr"]) >= {"best_lr", "best_lr_test_acc", "lr_1e-03", "lr_3e-03"}
     assert set(metrics["cifar_mlp"]) == {"sgd_test_acc", "adam_test_acc", "better"}
     claims = read_yaml(project / "claims.yaml")
     assert sum(metrics["claims"].values()) == sum(len(c) for c in claims.values())
@@ -58,6 +59,41 @@ def test_report_holds_the_tables(project: Path) -> None:
 
 def test_everything_up_to_date_after_repro(project: Path) -> None:
     assert "up to date" in dvc("status", cwd=project).stdout
+
+
+def test_one_number_one_definition(project: Path) -> None:
+    """The curves CSV, the table and metrics.json give the same final accuracy per lr."""
+    metrics = json.loads((project / "reports" / "metrics.json").read_text())["mnist_lr"]
+    curves = (project / "reports" / "curves" / "mnist_lr.csv").read_text().splitlines()
+    header = curves[0].split(",")
+    last = {}
+    for line in curves[1:]:
+        row = dict(zip(header, line.split(","), strict=True))
+        last[row["series"]] = float(row["test_acc"])
+    assert last["lr=0.001"] == round(metrics["lr_1e-03"]["test_acc"], 6)
+    report = (project / "reports" / "report.md").read_text()
+    assert f"| 0.001 | {100 * metrics['lr_1e-03']['test_acc']:.2f}" in report.replace("  ", " ")
+
+
+def test_live_metrics_of_every_training_stage(project: Path) -> None:
+    """Each training stage keeps its own small metrics file, complete at the end."""
+    live = {p.stem: json.loads(p.read_text()) for p in (project / "reports/live").glob("*.json")}
+    assert set(live) == {
+        "mnist_lr@0.001",
+        "mnist_lr@0.003",
+        "mnist_epochs",
+        "grad_flow",
+        "mnist_schedule",
+        "mnist_loss",
+        "cifar_mlp@sgd",
+        "cifar_mlp@adam",
+        "cifar_mlp_torch",
+    }
+    for name, values in live.items():
+        assert values["runs_done"] == values["runs"] >= 1, name
+        assert values["epoch"] >= 1, name
+    shown = json.loads(dvc("metrics", "show", "--json", cwd=project).stdout)
+    assert "reports/live/mnist_epochs.json" in json.dumps(shown)
 
 
 def test_report_is_byte_identical_when_rerun(project: Path) -> None:
@@ -84,6 +120,12 @@ def test_changing_an_xor_param_reruns_only_xor_and_the_report(project: Path) -> 
         assert ran == {"xor_numpy", "report"}
 
 
+def test_changing_a_rule_retrains_nothing(project: Path) -> None:
+    changes = {"mnist_lr__rules__good_gap": 0.02, "mnist_loss__rules__min_gain": 0.01}
+    with repro_with(project, **changes) as ran:
+        assert ran == {"evaluate", "report"}
+
+
 def test_changing_one_optimizer_reruns_only_its_cifar_stage(project: Path) -> None:
     with repro_with(project, cifar_mlp__sgd__lr=0.02) as ran:
         assert ran == {"cifar_mlp@sgd", "cifar_mlp_torch", "report"}
@@ -101,6 +143,10 @@ def test_experiment_run_and_plots_diff(project: Path) -> None:
         assert plot in plots["data"], plot
     assert "cifar_confusion" in plots["data"]
     assert '"rev": "short"' in rendered and '"rev": "HEAD"' in rendered
+    compared = sh(["python", "-m", "optstudy.compare"], project).stdout.splitlines()
+    assert max(len(line) for line in compared) <= 120
+    assert compared[0].startswith("experiment") and "best lr" in compared[0]
+    assert any(line.startswith("short") and "mnist_lr.epochs=1" in line for line in compared)
     dvc("exp", "apply", "HEAD", cwd=project, check=False)
     sh(["git", "checkout", "params.yaml"], project)
 

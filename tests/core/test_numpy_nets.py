@@ -5,31 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from torch_reference import relative_error, torch_grads
 
-from optstudy.numpy_nets import Dense, Network, ReLU, mse, sigmoid_mlp, softmax_cross_entropy
-from optstudy.numpy_optim import SGD, Adam
-
-
-def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300))
-
-
-def torch_grads(net: Network, x: np.ndarray, loss_fn) -> tuple[float, list[np.ndarray]]:
-    """Same network in torch (float64), gradients by autograd."""
-    params = [torch.tensor(p, requires_grad=True) for p in net.params()]
-    h = torch.tensor(x)
-    i = 0
-    for layer in net.layers:
-        if isinstance(layer, Dense):
-            h = h @ params[i] + params[i + 1]
-            i += 2
-        elif isinstance(layer, ReLU):
-            h = torch.relu(h)
-        else:
-            h = torch.sigmoid(h)
-    loss = loss_fn(h)
-    loss.backward()
-    return loss.item(), [p.grad.numpy() for p in params]
+from optstudy.core.numpy_nets import Dense, Network, ReLU, mse, sigmoid_mlp, softmax_cross_entropy
+from optstudy.core.numpy_optim import SGD, Adam, make_optimizer
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -101,3 +80,20 @@ def test_optimisers_match_torch_optim(ours, theirs, kwargs, dtype) -> None:
     for a, b in zip(mine, reference, strict=True):
         assert a.dtype == dtype  # no silent promotion to float64
         assert relative_error(a, b) <= tolerance
+
+
+def test_make_optimizer_by_name() -> None:
+    """gd_basics picks its optimisers by name: Adam with torch.optim.Adam's defaults."""
+    mine, reference = run_both(
+        lambda params, lr: make_optimizer("adam", params, lr),
+        torch.optim.Adam,
+        {"lr": 0.01},
+        {"lr": 0.01},
+        np.float64,
+    )
+    for a, b in zip(mine, reference, strict=True):
+        assert relative_error(a, b) <= 1e-12
+    momentum = make_optimizer("sgd", [np.zeros(2)], 0.1, momentum=0.9)
+    assert isinstance(momentum, SGD) and momentum.momentum == 0.9
+    with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
+        make_optimizer("rmsprop", [np.zeros(2)], 0.1)

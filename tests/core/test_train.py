@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
 from fixtures import synthetic_images
 
-from optstudy.data import Split
-from optstudy.io import json_safe
-from optstudy.models import DigitClassifier, training_flops_per_sample
-from optstudy.train import TrainConfig, channel_stats, fit, seed_everything, to_tensors
+from optstudy.core.data import Split, split_train_val
+from optstudy.core.io import json_safe
+from optstudy.core.models import DigitClassifier, training_flops_per_sample
+from optstudy.core.train import (
+    TrainConfig,
+    channel_stats,
+    fit,
+    seed_everything,
+    to_tensors,
+    train_variants,
+)
 
 CPU = torch.device("cpu")
 
@@ -28,14 +36,14 @@ def tensors():
     return to_tensors(train, mean, std, CPU), to_tensors(test, mean, std, CPU)
 
 
-def train_once(tensors, **overrides):
+def train_once(tensors, on_epoch=None, **overrides):
     train, test = tensors
     config = TrainConfig(
         **{"epochs": 2, "batch_size": 32, "optimizer": "adam", "lr": 1e-3, "seed": 3, **overrides}
     )
     seed_everything(config.seed, threads=2)
     model = DigitClassifier().to(memory_format=torch.channels_last)
-    return model, fit(model, train, {"test": test}, config)
+    return model, fit(model, train, {"test": test}, config, on_epoch=on_epoch)
 
 
 def test_fit_learns_the_signal(tensors) -> None:
@@ -47,19 +55,28 @@ def test_fit_learns_the_signal(tensors) -> None:
 
 
 def test_same_seed_same_bits(tensors) -> None:
-    _, first = train_once(tensors)
+    """The results are a pure function of data, config and seed: timings are kept apart."""
+    seen: list[dict] = []
+    _, first = train_once(tensors, on_epoch=seen.append)
     _, second = train_once(tensors)
-    strip = lambda h: [{k: v for k, v in e.items() if k != "seconds"} for e in h.epochs]  # noqa: E731
-    assert strip(first) == strip(second)
+    assert first.as_dict() == second.as_dict()
     assert first.batch_losses == second.batch_losses
+    assert seen == first.epochs
+    assert all(r is e for r, e in zip(seen, first.epochs, strict=True))  # as they happen
+    assert len(first.epoch_seconds) == 2 and all(t > 0 for t in first.epoch_seconds)
+    text = json.dumps(json_safe(first.as_dict()))
+    assert "seconds" not in text  # no train_seconds, no per-epoch seconds
     _, other_seed = train_once(tensors, seed=4)
     assert other_seed.batch_losses != first.batch_losses
 
 
 def test_divergence_is_recorded_not_raised(tensors) -> None:
-    _, history = train_once(tensors, optimizer="sgd", lr=1e12, epochs=3)
+    seen: list[dict] = []
+    _, history = train_once(tensors, on_epoch=seen.append, optimizer="sgd", lr=1e12, epochs=3)
     assert history.diverged and history.diverged_epoch == 1
     assert len(history.epochs) == 1  # stopped early
+    assert seen == history.epochs  # the diverged epoch is reported live too
+    assert "test_acc" not in history.epochs[0]  # no evaluation of a broken network
     text = json.dumps(json_safe(history.as_dict()), allow_nan=False)  # NaN never printed
     assert "NaN" not in text
 
@@ -122,8 +139,6 @@ def test_onecycle_schedule_and_norms_are_recorded(tensors) -> None:
 
 
 def test_validation_split_is_seeded_and_disjoint() -> None:
-    from optstudy.data import split_train_val
-
     images = np.arange(100, dtype=np.uint8).reshape(100, 1, 1, 1)
     split = Split(images, np.arange(100, dtype=np.int64))
     train, val = split_train_val(split, 0.1, seed=0)
@@ -133,3 +148,40 @@ def test_validation_split_is_seeded_and_disjoint() -> None:
     assert np.array_equal(val.labels, val_again.labels)
     with pytest.raises(ValueError, match="val_fraction = 0.001 leaves 0 validation"):
         split_train_val(split, 0.001, seed=0)
+
+
+def test_train_variants_trains_every_config_for_every_seed(tensors) -> None:
+    """Each (config, seed) run is the run `fit` gives for that seed alone (bitwise)."""
+    (x, y), test = tensors
+
+    def make_model() -> torch.nn.Module:
+        return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
+
+    base = TrainConfig(epochs=2, batch_size=64, optimizer="sgd", lr=0.05, log_every=0)
+    configs = {"slow": base, "fast": replace(base, lr=0.2)}
+    calls: list[tuple[str, int, int]] = []
+    runs, models, seconds = train_variants(
+        make_model,
+        (x, y),
+        {"test": test},
+        configs,
+        seeds=[5, 6],
+        threads=2,
+        on_epoch=lambda name, seed, record: calls.append((name, seed, record["epoch"])),
+    )
+    assert list(runs) == list(models) == list(seconds) == ["slow", "fast"]
+    assert calls == [(n, s, e) for n in ("slow", "fast") for s in (5, 6) for e in (1, 2)]
+    for name, config in configs.items():
+        assert [r["seed"] for r in runs[name]] == [5, 6]
+        assert seconds[name] > 0 and "seconds" not in json.dumps(runs[name])
+        for run in runs[name]:
+            seed_everything(run["seed"], threads=2)
+            alone = fit(make_model(), (x, y), {"test": test}, replace(config, seed=run["seed"]))
+            assert run == {"seed": run["seed"], **alone.as_dict()}
+    # the first seed's trained model is returned: its test accuracy is the recorded one
+    first = models["fast"]
+    first.eval()
+    with torch.no_grad():
+        acc = (first(test[0]).argmax(1) == test[1]).double().mean().item()
+    assert acc == pytest.approx(runs["fast"][0]["epochs"][-1]["test_acc"])
+    assert runs["fast"][0]["epochs"] != runs["slow"][0]["epochs"]

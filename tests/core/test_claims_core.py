@@ -1,0 +1,109 @@
+"""Source claims, study-agnostic: statuses, the claimed value in words, claims.yaml's checks.
+
+The checks themselves belong to the studies (tests/studies); here they are stand-ins.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from optstudy.core.claims import (
+    NOT_REPRODUCED,
+    REPRODUCED,
+    Check,
+    Checked,
+    check_claims,
+    claimed_value,
+    epoch_text,
+    in_range,
+    load_claims,
+    status,
+)
+
+HELD, FAILED = Check("measured well", True), Check("measured badly", False)
+MISSING = Check("lr 0.5 is not in the sweep", False, missing="not measured")
+
+
+@pytest.mark.parametrize(
+    ("check", "claim", "subset", "expected"),
+    [
+        (HELD, {}, False, REPRODUCED),
+        (FAILED, {}, False, NOT_REPRODUCED),
+        (HELD, {"needs_full_data": True}, False, REPRODUCED),  # full data: judged as usual
+        (HELD, {"needs_full_data": True}, True, "not comparable (subset data)"),
+        (FAILED, {"needs_full_data": True}, True, "not comparable (subset data)"),
+        (FAILED, {"needs_full_data": False}, True, NOT_REPRODUCED),  # a subset is enough
+        (HELD, {}, True, REPRODUCED),
+        (MISSING, {}, False, "not comparable (not measured)"),
+        (MISSING, {"needs_full_data": True}, True, "not comparable (not measured)"),
+    ],
+)
+def test_status(check: Check, claim: dict, subset: bool, expected: str) -> None:
+    assert status(check, claim, subset) == expected
+
+
+def test_claimed_value_uses_the_sources_numbers_or_words() -> None:
+    assert claimed_value({"acc": 0.9857, "claimed": "ignored"}) == "98.57 %"
+    assert claimed_value({"train_acc": [0.98, 0.99], "val_acc": [0.92, 0.94]}) == (
+        "train 98–99 %, val 92–94 %"
+    )
+    assert claimed_value({"train_acc": [0.87, 0.88]}) == "train 87–88 %"
+    assert claimed_value({"claimed": "Adam > SGD"}) == "Adam > SGD"
+
+
+def test_epoch_text_and_in_range() -> None:
+    assert epoch_text(3) == "3" and epoch_text(12.0) == "12"
+    assert epoch_text(None) == epoch_text(math.inf) == "never"
+    assert in_range(0.875, [0.87, 0.88]) and not in_range(0.8849, [0.87, 0.88])
+    assert in_range(0.8849, [0.87, 0.88], tol=0.005)
+    assert in_range(0.865, [0.87, 0.88], tol=0.005) and not in_range(0.8649, [0.87, 0.88], 0.005)
+
+
+def test_check_claims_runs_each_claims_own_check() -> None:
+    seen = []
+
+    def above(results, params, claim) -> Check:
+        seen.append((results, params, claim["id"]))
+        return Check(f"{results['value']} vs {claim['min']}", results["value"] > claim["min"])
+
+    claims = [
+        {"id": "low", "claim": "value above 1", "min": 1, "claimed": "above 1"},
+        {"id": "high", "claim": "value above 9", "min": 9, "acc": 0.95, "needs_full_data": True},
+        {"id": "gone", "claim": "something not measured", "claimed": "x"},
+    ]
+    checks = {"low": above, "high": above, "gone": lambda *_: MISSING}
+    checked = check_claims(claims, checks, {"value": 5}, "PARAMS", subset=False)
+    assert seen == [({"value": 5}, "PARAMS", "low"), ({"value": 5}, "PARAMS", "high")]
+    assert [c.claim for c in checked] == [c["claim"] for c in claims]  # claims.yaml order
+    assert all(isinstance(c, Checked) for c in checked)
+    low, high, gone = (c.check for c in checked)
+    assert (low.measured, low.status, low.claimed) == ("5 vs 1", REPRODUCED, "above 1")
+    assert (high.status, high.claimed) == (NOT_REPRODUCED, "95.00 %")
+    assert gone.status == "not comparable (not measured)"
+    on_subset = check_claims(claims, checks, {"value": 5}, "PARAMS", subset=True)
+    assert [c.check.status for c in on_subset] == [
+        REPRODUCED,
+        "not comparable (subset data)",
+        "not comparable (not measured)",
+    ]
+
+
+def test_load_claims_refuses_claims_no_study_checks(tmp_path: Path) -> None:
+    path = tmp_path / "claims.yaml"
+    checks = {"alpha": {"a1": lambda *_: HELD}, "beta": {}}
+    path.write_text("alpha:\n  - id: a1\n    claim: one\n")
+    assert load_claims(checks, path) == {"alpha": [{"id": "a1", "claim": "one"}]}
+    path.write_text("")
+    assert load_claims(checks, path) == {}
+    path.write_text("alpha:\n  - id: a1\n    claim: one\n  - id: a2\n    claim: two\n")
+    with pytest.raises(ValueError, match=r"claims without a check in their study: \['a2'\]"):
+        load_claims(checks, path)
+    path.write_text("beta:\n  - id: a1\n    claim: one\n")  # a1 is alpha's, not beta's
+    with pytest.raises(ValueError, match=r"claims without a check in their study: \['a1'\]"):
+        load_claims(checks, path)
+    path.write_text("gamma:\n  - id: a1\n    claim: one\n")
+    with pytest.raises(ValueError, match=r"no study named \['gamma'\]"):
+        load_claims(checks, path)

@@ -1,0 +1,47 @@
+"""The report stage's code in-process, on the tiny project's real stage outputs: fast
+checks of the report, its metrics and its claims without rerunning DVC."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from optstudy.registry import STUDIES, load_params
+from optstudy.report import build_report
+
+
+@pytest.fixture()
+def outputs(project: Path, tmp_path: Path) -> Path:
+    """A copy of the tiny project's params, claims and stage outputs."""
+    for name in ("params.yaml", "claims.yaml"):
+        shutil.copy2(project / name, tmp_path / name)
+    shutil.copytree(project / "data", tmp_path / "data", symlinks=True)
+    shutil.copytree(project / "reports", tmp_path / "reports")
+    return tmp_path
+
+
+def test_in_process_report_equals_the_stages(project: Path, outputs: Path) -> None:
+    text = build_report(load_params(outputs / "params.yaml"), root=outputs)
+    assert text == (project / "reports" / "report.md").read_text()
+    for name in ("metrics.json", "curves/mnist_lr.csv", "curves/cifar_mlp.csv"):
+        assert (outputs / "reports" / name).read_bytes() == (
+            project / "reports" / name
+        ).read_bytes()
+
+
+def test_metrics_hold_every_study_and_the_claims(outputs: Path) -> None:
+    build_report(load_params(outputs / "params.yaml"), root=outputs)
+    metrics = json.loads((outputs / "reports" / "metrics.json").read_text())
+    assert list(metrics) == [s.name for s in STUDIES] + ["claims"]
+    for study in STUDIES:
+        for key in study.headline:
+            assert key in metrics[study.name], (study.name, key)
+
+
+def test_missing_stage_output_names_the_stage(outputs: Path) -> None:
+    shutil.rmtree(outputs / "data" / "cifar_mlp" / "adam")
+    with pytest.raises(FileNotFoundError, match=r"cifar_mlp@adam"):
+        build_report(load_params(outputs / "params.yaml"), root=outputs)

@@ -1,0 +1,124 @@
+"""The loss study: closed-form logit gradients, the analytic curves, its claims, its stage."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from optstudy.core.claims import check_claims, load_claims
+from optstudy.core.io import read_json
+from optstudy.core.train import loss_function
+from optstudy.registry import STUDIES, load_params
+from optstudy.studies.mnist_loss import run as loss_stage
+from optstudy.studies.mnist_loss.report import CHECKS, STUDY, ce_beats_mse, ce_gradients_survive
+from optstudy.studies.mnist_loss.run import analytic_gradient_norms, logit_gradient_norms
+
+REPO = Path(__file__).resolve().parents[2]
+PARAMS = load_params(REPO / "params.yaml")
+CLAIMS = load_claims({s.name: s.checks for s in STUDIES}, REPO / "claims.yaml")["mnist_loss"]
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
+def test_closed_form_logit_gradients_equal_autograd(loss: str) -> None:
+    torch.manual_seed(0)
+    logits = torch.randn(32, 10, dtype=torch.float64, requires_grad=True)
+    labels = torch.randint(0, 10, (32,))
+    criterion = loss_function(loss)
+    # per-sample gradients: the sum's gradient row i is sample i's gradient
+    (grad,) = torch.autograd.grad(criterion(logits, labels, reduction="sum"), logits)
+    expected = grad.norm(dim=1)
+    assert torch.allclose(logit_gradient_norms(logits.detach(), labels, loss), expected)
+
+
+def test_two_class_analytic_curves_match_closed_form() -> None:
+    p = np.array([0.01, 0.3, 0.9])
+    logits = torch.tensor(np.log(np.stack([p, 1 - p], axis=1)), dtype=torch.float64)
+    labels = torch.zeros(3, dtype=torch.int64)
+    analytic = analytic_gradient_norms(p)
+    for loss in ("cross_entropy", "mse"):
+        measured = logit_gradient_norms(logits, labels, loss).numpy()
+        np.testing.assert_allclose(measured, analytic[loss], rtol=1e-10)
+    assert analytic["mse"][0] < 0.05 * analytic["cross_entropy"][0]  # saturated: MSE vanishes
+
+
+def runs(curve: list[float]) -> list[dict]:
+    return [{"epochs": [{"test_acc": a} for a in curve]}]
+
+
+def flow(ce: list[float | None], mse: list[float | None]) -> dict:
+    """Median gradient norms per p(true class) bin, as the stage writes them (5 bins)."""
+    return {
+        "bin_centers": [0.1, 0.3, 0.5, 0.7, 0.9],
+        "measured": {"cross_entropy": {"median_grad_norm": {"cross_entropy": ce, "mse": mse}}},
+    }
+
+
+def statuses(results: dict) -> dict[str, str]:
+    checked = check_claims(CLAIMS, CHECKS, results, PARAMS, subset=False)
+    return {claim["id"]: c.check.status for claim, c in zip(CLAIMS, checked, strict=True)}
+
+
+def test_loss_claims_reproduced_and_not() -> None:
+    saturated_below = PARAMS.mnist_loss.rules.saturated_below
+    assert saturated_below == 0.1  # the bins below: the first one only (center 0.05)
+    good = {
+        "runs": {"cross_entropy": runs([0.97, 0.99]), "mse": runs([0.95, 0.98])},
+        "gradient_vs_probability": flow([1.3, 0.9, 0.7, 0.4, 0.1], [0.05, 0.6, 0.7, 0.4, 0.05]),
+    }
+    good["gradient_vs_probability"]["bin_centers"][0] = 0.05
+    assert statuses(good) == {
+        "ce_beats_mse": "reproduced",
+        "ce_gradients_survive_saturation": "reproduced",
+    }
+    check = ce_gradients_survive(good, PARAMS, {})
+    assert check.measured == (
+        "p(true class) < 0.1: median ‖∂L/∂z‖ cross-entropy 1.3, MSE 0.05 (0.038×)"
+    )
+    bad = copy.deepcopy(good)
+    bad["runs"] = {"cross_entropy": runs([0.9805]), "mse": runs([0.98])}  # within min_gain
+    bad["gradient_vs_probability"]["measured"]["cross_entropy"]["median_grad_norm"]["mse"][0] = 0.2
+    assert set(statuses(bad).values()) == {"not reproduced"}
+    assert ce_beats_mse(bad, PARAMS, {}).measured == (
+        "final test accuracy (mean of 1 seeds): cross-entropy 98.05 %, MSE 98.00 % "
+        "(a win needs > 0.1 pp)"
+    )
+
+
+def test_no_saturated_test_image_means_the_gradient_claim_cannot_hold() -> None:
+    results = {"gradient_vs_probability": flow([None, 0.9, 0.7, 0.4, 0.1], [None] + [0.1] * 4)}
+    results["gradient_vs_probability"]["bin_centers"][0] = 0.05
+    check = ce_gradients_survive(results, PARAMS, {})
+    assert not check.held and check.measured == "no test image has p(true class) < 0.1"
+
+
+def test_stage_trains_both_losses_and_bins_the_gradients(
+    prepared_mnist: Path, stage_context, tmp_path: Path
+) -> None:
+    ctx = stage_context(
+        loss_stage.STAGE, mnist_loss={"epochs": 1, "seeds": [0], "probability_bins": 4}
+    )
+    (tmp_path / "data" / "prepared").mkdir(parents=True)
+    (tmp_path / "data" / "prepared" / "mnist").symlink_to(prepared_mnist)  # where stage() reads
+    loss_stage.stage(ctx)
+    results = STUDY.load(tmp_path, PARAMS)
+    assert results == read_json("data/mnist_loss/results.json")
+    assert results["counts"] == {"train": 640, "test": 200}
+    assert list(results["runs"]) == ["cross_entropy", "mse"]
+    ce, mse = (results["runs"][k][0] for k in ("cross_entropy", "mse"))
+    assert ce["config"]["loss"] == "cross_entropy" and mse["config"]["loss"] == "mse"
+    assert ce["epochs"] != mse["epochs"]
+    g = results["gradient_vs_probability"]
+    assert g["bin_centers"] == [0.125, 0.375, 0.625, 0.875]
+    for model in ("cross_entropy", "mse"):
+        assert sum(g["measured"][model]["bin_counts"]) == 200
+    assert len(g["analytic"]["mse"]) == 4
+    assert read_json("reports/live/mnist_loss.json")["loss"] == "mse"
+    metrics = STUDY.metrics(results, PARAMS)
+    assert metrics == {
+        "cross_entropy_final_acc": ce["epochs"][-1]["test_acc"],
+        "mse_final_acc": mse["epochs"][-1]["test_acc"],
+    }

@@ -1,0 +1,227 @@
+"""The registry: every study has its params section, its claims' checks, loads its results
+and reports metrics; what the report, schema and claims iterate is complete and consistent.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from optstudy.core.claims import NOT_REPRODUCED, REPRODUCED, check_claims, load_claims
+from optstudy.core.io import json_safe, write_json
+from optstudy.core.params import read_yaml
+from optstudy.registry import STUDIES, load_params, params_model, study
+from optstudy.studies.backprop.run import worked_example
+from optstudy.studies.gd_basics.run import run_study as run_gd_basics
+from optstudy.studies.xor.run_numpy import run_numpy_study
+from optstudy.studies.xor.run_torch import run_torch_study
+
+REPO = Path(__file__).resolve().parents[2]
+PARAMS = load_params(REPO / "params.yaml")
+NAMES = [s.name for s in STUDIES]
+
+
+def test_study_names_are_unique_and_found_by_name() -> None:
+    assert len(NAMES) == len(set(NAMES))
+    assert not {"runtime", "data", "claims"} & set(NAMES)  # no clash with the core sections
+    for s in STUDIES:
+        assert study(s.name) is s
+
+
+@pytest.mark.parametrize("s", STUDIES, ids=NAMES)
+def test_every_study_has_a_valid_params_section(s) -> None:
+    raw = read_yaml(REPO / "params.yaml")
+    assert s.name in raw, f"params.yaml has no {s.name} section"
+    section = s.params.model_validate(raw[s.name])
+    assert getattr(PARAMS, s.name) == section
+    assert params_model().model_fields[s.name].annotation is s.params
+    if s.dataset:
+        assert s.dataset in PARAMS.data.datasets
+    else:
+        assert s.data, f"{s.name}: a study without a dataset says what it measures on"
+
+
+def test_every_claim_has_a_check_in_its_study_and_every_check_a_claim() -> None:
+    checks = {s.name: s.checks for s in STUDIES}
+    claims = load_claims(checks, REPO / "claims.yaml")  # refuses unknown studies and ids
+    for name, study_claims in claims.items():
+        ids = [c["id"] for c in study_claims]
+        assert len(ids) == len(set(ids)), name
+        assert set(ids) <= set(checks[name])
+        for c in study_claims:
+            assert c["claim"] and ("acc" in c or "claimed" in c or "train_acc" in c), c["id"]
+    all_ids = [c["id"] for cs in claims.values() for c in cs]
+    assert len(all_ids) == len(set(all_ids))  # ids are unique across studies too
+    for s in STUDIES:  # a check no claim uses would never run
+        assert set(s.checks) == {c["id"] for c in claims.get(s.name, [])}, s.name
+
+
+# --------------------------------------------------------------------------- loaded results
+
+
+def run(accs: list[float], seed: int = 0, **extra) -> dict:
+    epochs = [
+        {
+            "epoch": e,
+            "train_loss": 1 - a,
+            "train_acc": a,
+            "val_loss": 1 - a,
+            "val_acc": a,
+            "test_loss": 1 - a,
+            "test_acc": a,
+            "update_norms": {"conv.weight": 1.0 / e, "fc.weight": 0.5 / e},
+            **extra,
+        }
+        for e, a in enumerate(accs, 1)
+    ]
+    return {
+        "seed": seed,
+        "epochs": epochs,
+        "batch_losses": [[0.3, 0.2]] * len(accs),
+        "diverged": False,
+    }
+
+
+def write_mnist_lr(root: Path) -> None:
+    p = PARAMS.mnist_lr
+    for i, lr in enumerate(p.lrs):
+        runs = [run([0.9 + 0.01 * i + 0.005 * e for e in range(p.epochs)], s) for s in p.seeds]
+        write_json(root / "data" / "mnist_lr" / f"lr_{lr}" / "runs.json", {"lr": lr, "runs": runs})
+    write_json(root / "reports" / "evaluate" / "summary.json", {"best_lr": p.lrs[-1]})
+
+
+def write_results(name: str, results: dict) -> Callable[[Path], None]:
+    return lambda root: write_json(root / "data" / name / "results.json", results)
+
+
+def write_cifar(root: Path) -> None:
+    for name, acc in (("sgd", 0.40), ("adam", 0.45)):
+        result = {
+            "optimizer": name,
+            "settings": getattr(PARAMS.cifar_mlp, name).model_dump(),
+            "counts": {"train": 90, "val": 10, "test": 20},
+            "runs": [run([acc - 0.05, acc + 0.01 * s], s) for s in (0, 1)],
+        }
+        write_json(root / "data" / "cifar_mlp" / name / "results.json", result)
+    twin = {
+        "runs": {name: run([0.35, 0.4]) for name in ("sgd", "adam")},
+        "float64": {
+            name: {"steps": 3, "max_param_gap": 1e-16, "max_loss_gap": 0.0}
+            for name in ("sgd", "adam")
+        },
+    }
+    write_json(root / "data" / "cifar_mlp_torch" / "results.json", twin)
+
+
+def grad_flow_results() -> dict:
+    def norms(first: float) -> dict:
+        return {"grad_norms": {"net.1.weight": first, "net.1.bias": 0.1, "net.3.weight": 0.5}}
+
+    return {
+        "depth": 1,
+        "width": 4,
+        "runs": {"sigmoid": {"epochs": [norms(1e-5)]}, "relu": {"epochs": [norms(0.4)]}},
+    }
+
+
+def mnist_loss_results() -> dict:
+    bins = [0.05, 0.15, 0.5, 0.9]
+    return {
+        "counts": {"train": 640, "test": 200},
+        "runs": {"cross_entropy": [run([0.95, 0.98])], "mse": [run([0.93, 0.96])]},
+        "gradient_vs_probability": {
+            "bin_centers": bins,
+            "measured": {
+                "cross_entropy": {
+                    "bin_counts": [3, 5, 20, 172],
+                    "median_grad_norm": {
+                        "cross_entropy": [1.3, 1.2, 0.7, 0.1],
+                        "mse": [0.05, 0.2, 0.6, 0.05],
+                    },
+                }
+            },
+            "analytic": {"cross_entropy": [1.0] * 4, "mse": [0.1] * 4},
+        },
+    }
+
+
+SAMPLES: dict[str, Callable[[Path], None]] = {
+    "mnist_lr": write_mnist_lr,
+    "xor_numpy": lambda root: write_results(
+        "xor_numpy",
+        run_numpy_study(
+            PARAMS.xor_numpy.model_copy(
+                update={"epochs": 100, "sweep_epochs": 100, "seeds": [0, 1]}
+            )
+        ),
+    )(root),
+    "xor_torch": lambda root: write_results(
+        "xor_torch",
+        run_torch_study(PARAMS.xor_torch.model_copy(update={"epochs": 10, "seeds": [0]})),
+    )(root),
+    "backprop": lambda root: write_results("backprop", worked_example(PARAMS.backprop))(root),
+    "gd_basics": lambda root: write_results("gd_basics", run_gd_basics(PARAMS.gd_basics))(root),
+    "mnist_epochs": write_results(
+        "mnist_epochs",
+        {
+            "counts": {"train": 576, "val": 64, "test": 200},
+            **run([0.8, 0.85, 0.9, 0.88, 0.87, 0.86]),
+        },
+    ),
+    "grad_flow": write_results("grad_flow", grad_flow_results()),
+    "mnist_schedule": write_results(
+        "mnist_schedule",
+        {
+            "counts": {"train": 640, "test": 200},
+            "runs": {"fixed": [run([0.9, 0.97])], "onecycle": [run([0.95, 0.99])]},
+        },
+    ),
+    "mnist_loss": write_results("mnist_loss", mnist_loss_results()),
+    "cifar_mlp": write_cifar,
+}
+
+
+def test_every_study_has_sample_results_here() -> None:
+    assert set(SAMPLES) == set(NAMES)  # a new study: add the files its stages write
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project folder holding every study's stage outputs, in the pipeline's layout."""
+    root = tmp_path_factory.mktemp("project")
+    for write in SAMPLES.values():
+        write(root)
+    return root
+
+
+@pytest.mark.parametrize("s", STUDIES, ids=NAMES)
+def test_every_study_loads_its_results_reports_metrics_and_checks_claims(s, root: Path) -> None:
+    results = s.load(root, PARAMS)
+    metrics = s.metrics(results, PARAMS)
+    assert isinstance(metrics, dict) and metrics, s.name
+    json.dumps(json_safe(metrics), allow_nan=False)  # metrics.json holds them
+    assert set(s.headline) <= set(metrics), "headline metrics must be metrics of the study"
+    claims = load_claims({x.name: x.checks for x in STUDIES}, REPO / "claims.yaml")
+    for subset in (False, True):
+        checked = check_claims(claims.get(s.name, []), s.checks, results, PARAMS, subset)
+        for c in checked:
+            assert c.check.measured and c.check.claimed
+            assert c.check.status in (REPRODUCED, NOT_REPRODUCED) or (
+                c.check.status.startswith("not comparable (")
+            )
+
+
+def test_sample_metrics_are_the_studies_numbers(root: Path) -> None:
+    """A few metrics whose values the samples fix: metrics read the loaded results."""
+    got = {s.name: s.metrics(s.load(root, PARAMS), PARAMS) for s in STUDIES}
+    assert got["mnist_lr"]["best_lr"] == PARAMS.mnist_lr.lrs[-1]
+    assert got["grad_flow"] == {"sigmoid": "vanishing", "relu": "healthy"}
+    assert got["mnist_schedule"] == {"fixed_final_acc": 0.97, "onecycle_final_acc": 0.99}
+    assert got["cifar_mlp"]["better"] == "adam"
+    assert got["cifar_mlp"]["adam_test_acc"] == pytest.approx(0.455)
+    assert got["mnist_epochs"]["best_epoch"] == 3
+    assert math.isfinite(got["backprop"]["loss_after_step"])
