@@ -134,7 +134,10 @@ def test_final_result_by_gap_to_best(gap: float, label: str) -> None:
 
 def test_summary_statistics() -> None:
     s = summarise(1e-3, [run([0.98, 0.99]), run([0.96, 0.97])], RULES)
-    assert s.final_acc_mean == pytest.approx(0.98) and s.final_acc_std == pytest.approx(0.01)
+    # sample std over seeds (the one definition of ± in the report): 0.99, 0.97 -> 0.01414
+    assert s.final_acc_mean == pytest.approx(0.98) and s.final_acc_std == pytest.approx(
+        0.02**0.5 / 10
+    )
     assert s.gain_per_epoch == pytest.approx(0.01) and s.seeds == 2
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from optstudy.core.claims import Checked, CheckFn
+from optstudy.core.io import read_json
 from optstudy.core.params import Section
 
 
@@ -45,3 +46,8 @@ class Study:
     data: str = ""  # what it measures on, in words, when dataset is None
     summary: Callable[[ReportContext], str] | None = None  # a line for the report's summary
     headline: dict[str, str] = field(default_factory=dict)  # metric -> short label (compare)
+
+
+def results_json(stage: str) -> Callable[[Path, Any], dict]:
+    """The loader of a study whose one stage writes data/<stage>/results.json."""
+    return lambda root, params: read_json(root / "data" / stage / "results.json")

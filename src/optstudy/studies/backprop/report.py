@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from optstudy.core.io import read_json
-from optstudy.core.study import ReportContext, Study
+from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import table
 from optstudy.studies.backprop.params import Backprop
 
@@ -57,14 +54,10 @@ Loss after the step: **{results["loss_after"]:.4f}** (change
 """
 
 
-def load(root: Path, params) -> dict:
-    return read_json(root / "data" / "backprop" / "results.json")
-
-
 STUDY = Study(
     name="backprop",
     params=Backprop,
-    load=load,
+    load=results_json("backprop"),
     section=section,
     metrics=lambda results, params: {"loss_after_step": results["loss_after"]},
     data="one input, fixed weights",

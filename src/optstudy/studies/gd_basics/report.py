@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 from optstudy.core.claims import Check, epoch_text
-from optstudy.core.io import read_json
-from optstudy.core.study import ReportContext, Study
+from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import claims_table, num, table
 from optstudy.studies.gd_basics import run
 from optstudy.studies.gd_basics.figures import batch_sizes, parabola, paths_on_contours
@@ -160,10 +158,6 @@ Claims:
 """
 
 
-def load(root: Path, params) -> dict:
-    return read_json(root / "data" / "gd_basics" / "results.json")
-
-
 def metrics(results: dict, params) -> dict:
     ravine = results["ravine"]["runners"]
     gd_steps, momentum_steps = (ravine[k]["steps_to_tol"] for k in ("gradient descent", "momentum"))
@@ -173,7 +167,7 @@ def metrics(results: dict, params) -> dict:
 STUDY = Study(
     name="gd_basics",
     params=GdBasics,
-    load=load,
+    load=results_json("gd_basics"),
     section=section,
     metrics=metrics,
     checks=CHECKS,

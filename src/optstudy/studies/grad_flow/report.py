@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
-from optstudy.core.io import read_json
 from optstudy.core.stats import layer_weight_norms
-from optstudy.core.study import ReportContext, Study
+from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import pct, sci, table
 from optstudy.studies.grad_flow.figures import gradient_flow as gradient_flow_figure
 from optstudy.studies.grad_flow.params import GradFlow
@@ -86,10 +84,6 @@ the vanishing case on purpose.
 """
 
 
-def load(root: Path, params) -> dict:
-    return read_json(root / "data" / "grad_flow" / "results.json")
-
-
 def metrics(results: dict, params) -> dict:
     rules = params.grad_flow.rules
     return {
@@ -105,7 +99,7 @@ def metrics(results: dict, params) -> dict:
 STUDY = Study(
     name="grad_flow",
     params=GradFlow,
-    load=load,
+    load=results_json("grad_flow"),
     section=section,
     metrics=metrics,
     dataset="mnist",

@@ -7,8 +7,8 @@ import statistics
 from pathlib import Path
 
 from optstudy.core.claims import Check, in_range
-from optstudy.core.io import atomic_open, read_json
-from optstudy.core.study import ReportContext, Study
+from optstudy.core.io import atomic_open
+from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import claims_table, num, pct, table
 from optstudy.studies.mnist_epochs.figures import epochs_study
 from optstudy.studies.mnist_epochs.params import MnistEpochs
@@ -156,10 +156,6 @@ Source claims (its assumed table):
 """
 
 
-def load(root: Path, params) -> dict:
-    return read_json(root / "data" / "mnist_epochs" / "results.json")
-
-
 def metrics(results: dict, params) -> dict:
     rules = params.mnist_epochs.rules
     epochs = results["epochs"]
@@ -174,7 +170,7 @@ def metrics(results: dict, params) -> dict:
 STUDY = Study(
     name="mnist_epochs",
     params=MnistEpochs,
-    load=load,
+    load=results_json("mnist_epochs"),
     section=section,
     metrics=metrics,
     checks=CHECKS,

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import statistics
-from pathlib import Path
 
 from optstudy.core.claims import Check
-from optstudy.core.io import read_json
-from optstudy.core.stats import mean_curve
-from optstudy.core.study import ReportContext, Study
+from optstudy.core.stats import final_stats, mean_curve
+from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import claims_table, pct_pm, table
 from optstudy.studies.mnist_loss.figures import loss_study
 from optstudy.studies.mnist_loss.params import MnistLoss
-
-
-def _final(runs: list[dict]) -> tuple[float, float]:
-    finals = [r["epochs"][-1]["test_acc"] for r in runs]
-    return statistics.fmean(finals), (statistics.pstdev(finals) if len(finals) > 1 else 0.0)
 
 
 def ce_beats_mse(results: dict, params, claim: dict) -> Check:
@@ -60,12 +53,12 @@ def section(ctx: ReportContext) -> str:
     loss_study(results, out / "figures" / "mnist_loss.png")
     rows = []
     for name, runs in results["runs"].items():
-        mean, std = _final(runs)
+        mean, std, n = final_stats(runs)
         rows.append(
             [
                 name,
                 ", ".join(f"{100 * a:.2f}" for a in mean_curve(runs)),
-                pct_pm(mean, std, len(runs)),
+                pct_pm(mean, std, n),
             ]
         )
     flow = results["gradient_vs_probability"]
@@ -118,10 +111,6 @@ Source claims:
 """
 
 
-def load(root: Path, params) -> dict:
-    return read_json(root / "data" / "mnist_loss" / "results.json")
-
-
 def metrics(results: dict, params) -> dict:
     return {f"{name}_final_acc": mean_curve(r)[-1] for name, r in results["runs"].items()}
 
@@ -129,7 +118,7 @@ def metrics(results: dict, params) -> dict:
 STUDY = Study(
     name="mnist_loss",
     params=MnistLoss,
-    load=load,
+    load=results_json("mnist_loss"),
     section=section,
     metrics=metrics,
     checks=CHECKS,

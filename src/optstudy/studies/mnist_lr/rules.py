@@ -98,7 +98,7 @@ def summarise(lr: float, runs: list[dict], rules: LrRules) -> LrSummary:
         collapsed_runs=sum(s.collapsed for s in stats),
         diverged_runs=sum(s.diverged for s in stats),
         final_acc_mean=_mean(finals),
-        final_acc_std=statistics.pstdev(finals) if len(finals) > 1 else 0.0,
+        final_acc_std=statistics.stdev(finals) if len(finals) > 1 else 0.0,  # sample std
         final_acc_spread=max(finals) - min(finals) if finals else math.nan,
         final_loss_mean=_mean([s.final_loss for s in healthy]),
         epoch1_acc_mean=_mean([s.epoch1_acc for s in healthy]),

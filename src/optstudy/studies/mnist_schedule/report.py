@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import math
-import statistics
-from pathlib import Path
 
 from optstudy.core.claims import Check, epoch_text
-from optstudy.core.io import read_json
-from optstudy.core.stats import epochs_to_target, mean_curve
-from optstudy.core.study import ReportContext, Study
+from optstudy.core.stats import epochs_to_target, final_stats, mean_curve
+from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import claims_table, pct, pct_pm, table
 from optstudy.studies.mnist_schedule.figures import schedule_study
 from optstudy.studies.mnist_schedule.params import MnistSchedule
-
-
-def _final(runs: list[dict]) -> tuple[float, float]:
-    finals = [r["epochs"][-1]["test_acc"] for r in runs]
-    return statistics.fmean(finals), (statistics.pstdev(finals) if len(finals) > 1 else 0.0)
 
 
 def onecycle_faster(results: dict, params, claim: dict) -> Check:
@@ -39,13 +31,13 @@ def section(ctx: ReportContext) -> str:
     rows = []
     for name, runs in results["runs"].items():
         curve = mean_curve(runs)
-        mean, std = _final(runs)
+        mean, std, n = final_stats(runs)
         reach = epochs_to_target(curve, p.rules.target_acc)
         rows.append(
             [
                 name,
                 ", ".join(f"{100 * a:.2f}" for a in curve),
-                pct_pm(mean, std, len(runs)),
+                pct_pm(mean, std, n),
                 "never" if reach is None else str(reach),
             ]
         )
@@ -72,10 +64,6 @@ Source claims:
 """
 
 
-def load(root: Path, params) -> dict:
-    return read_json(root / "data" / "mnist_schedule" / "results.json")
-
-
 def metrics(results: dict, params) -> dict:
     return {f"{name}_final_acc": mean_curve(r)[-1] for name, r in results["runs"].items()}
 
@@ -83,7 +71,7 @@ def metrics(results: dict, params) -> dict:
 STUDY = Study(
     name="mnist_schedule",
     params=MnistSchedule,
-    load=load,
+    load=results_json("mnist_schedule"),
     section=section,
     metrics=metrics,
     checks={"onecycle_faster": onecycle_faster},

@@ -5,14 +5,12 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
 from optstudy.core import figures
 from optstudy.core.claims import Check, epoch_text
-from optstudy.core.io import read_json
-from optstudy.core.study import ReportContext, Study
+from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import claims_table, lr_key, table
 from optstudy.studies.xor.params import XorNumpy, XorTorch
 
@@ -264,14 +262,10 @@ def torch_metrics(results: dict, params) -> dict:
     return {"fastest": fastest, "fastest_median_epoch": speed[fastest]}  # inf -> null
 
 
-def _loader(stage: str) -> Callable[[Path, object], dict]:
-    return lambda root, params: read_json(root / "data" / stage / "results.json")
-
-
 NUMPY_STUDY = Study(
     name="xor_numpy",
     params=XorNumpy,
-    load=_loader("xor_numpy"),
+    load=results_json("xor_numpy"),
     section=numpy_section,
     metrics=numpy_metrics,
     checks=NUMPY_CHECKS,
@@ -280,7 +274,7 @@ NUMPY_STUDY = Study(
 TORCH_STUDY = Study(
     name="xor_torch",
     params=XorTorch,
-    load=_loader("xor_torch"),
+    load=results_json("xor_torch"),
     section=torch_section,
     metrics=torch_metrics,
     checks=TORCH_CHECKS,
