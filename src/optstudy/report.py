@@ -71,22 +71,26 @@ def provenance_section(provenance: dict[str, dict]) -> str:
     rows = [[name, f"{p['seconds']:.1f} s"] for name, p in provenance.items()]
     total = sum(p["seconds"] for p in provenance.values())
     rows.append(["**total**", f"{total / 60:.1f} min"])
-    trained = [p for p in provenance.values() if "torch" in p]
+    trained = [p for p in provenance.values() if "device" in p]  # stages that ran torch
     facts = []
     if trained:
         first = trained[0]
         facts = [
-            ["device", ", ".join(sorted({p.get("device", "cpu") for p in trained}))],
+            ["device", ", ".join(sorted({p["device"] for p in trained}))],
             ["CPU", f"{first['cpu']} ({first['cores']} cores)"],
-            ["torch, threads", f"{first['torch']}, {first['torch_threads']}"],
+            ["torch, threads", f"{first.get('torch', 'n/a')}, {first.get('torch_threads', 'n/a')}"],
             ["numpy, python", f"{first.get('numpy', 'n/a')}, {first['python']}"],
         ]
     return table(facts, ["", "value"]) + "\n\n" + table(rows, ["stage", "wall time"])
 
 
-def read_provenance(root: Path) -> dict[str, dict]:
+def read_provenance(root: Path, params) -> dict[str, dict]:
+    """The provenance of the stages params.yaml defines now, in pipeline order (files of
+    stages no longer in the pipeline, e.g. a removed learning rate, are left out)."""
+    names = [f"{step}@{d}" for step in ("download", "prepare") for d in params.data.datasets]
+    names += [name for s in STUDIES for name in s.stage_names(params)]
     folder = root / PROVENANCE
-    return {p.stem: read_json(p) for p in sorted(folder.glob("*.json"))}
+    return {n: read_json(folder / f"{n}.json") for n in names if (folder / f"{n}.json").is_file()}
 
 
 def build_report(params, root: Path = Path(".")) -> str:
@@ -95,7 +99,7 @@ def build_report(params, root: Path = Path(".")) -> str:
     meta = {
         n: read_json(root / "data" / "prepared" / n / "meta.json") for n in params.data.datasets
     }
-    provenance = read_provenance(root)
+    provenance = read_provenance(root, params)
     claims = load_claims({s.name: s.checks for s in STUDIES}, root / "claims.yaml")
     results = {s.name: s.load(root, params) for s in STUDIES}
     checked: dict[str, list[Checked]] = {}

@@ -62,6 +62,18 @@ def statuses(results: dict) -> dict[str, str]:
     return {claim["id"]: c.check.status for claim, c in zip(CLAIMS, checked, strict=True)}
 
 
+def test_a_diverged_seed_is_left_out_of_the_final_accuracy() -> None:
+    results = {
+        "runs": {
+            "cross_entropy": runs([0.97, 0.99])
+            + [{"epochs": [{"train_loss": None}], "diverged": True}],
+            "mse": runs([0.95, 0.98]),
+        }
+    }
+    check = ce_beats_mse(results, PARAMS, {})
+    assert check.held and "cross-entropy 99.00 % (1 seeds)" in check.measured
+
+
 def test_loss_claims_reproduced_and_not() -> None:
     saturated_below = PARAMS.mnist_loss.rules.saturated_below
     assert saturated_below == 0.1  # the bins below: the first one only (center 0.05)
@@ -83,8 +95,8 @@ def test_loss_claims_reproduced_and_not() -> None:
     bad["gradient_vs_probability"]["measured"]["cross_entropy"]["median_grad_norm"]["mse"][0] = 0.2
     assert set(statuses(bad).values()) == {"not reproduced"}
     assert ce_beats_mse(bad, PARAMS, {}).measured == (
-        "final test accuracy (mean of 1 seeds): cross-entropy 98.05 %, MSE 98.00 % "
-        "(a win needs > 0.1 pp)"
+        "final test accuracy (mean of the seeds that did not diverge): cross-entropy 98.05 % "
+        "(1 seeds), MSE 98.00 % (1 seeds) (a win needs > 0.1 pp)"
     )
 
 

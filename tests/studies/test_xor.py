@@ -114,9 +114,11 @@ def xor_run(
     epoch: int | None = 100,
     diverged: bool = False,
     epochs: int = 1000,
+    final_loss: float | None = None,
 ):
     return {
         "solved": solved,
+        "final_loss": final_loss if final_loss is not None else (0.01 if solved else 0.25),
         "loss_increases": increases,
         "epoch_below_threshold": epoch,
         "diverged": diverged,
@@ -234,10 +236,22 @@ def test_torch_claims(params, claims) -> None:
     assert set(got.values()) == {"not reproduced"} and len(got) == 3
 
 
-def test_torch_slowest_with_a_tie_and_smoothness_at_the_limit(params) -> None:
-    tied = {**SOURCE_LIKE, "sgd lr=0.1": [None, None]}  # both SGD runs never converge
-    check = TORCH_CHECKS["xor_torch_sgd_slowest"](torch_results(tied), params, {})
-    assert check.held and check.measured.endswith("(tied slowest: sgd lr=0.1, sgd lr=0.01)")
+def test_torch_slowest_tie_is_broken_by_the_loss_reached_or_not_settled(params) -> None:
+    tied = torch_results({**SOURCE_LIKE, "sgd lr=0.1": [None, None]})  # both never converge
+    sgd_slowest = TORCH_CHECKS["xor_torch_sgd_slowest"]
+    check = sgd_slowest(tied, params, {})  # same epochs ("never") and the same final loss
+    assert not check.held and check.missing == "not settled"
+    assert check.measured.endswith("tied: sgd lr=0.1, sgd lr=0.01")
+    for run in tied["configs"]["sgd lr=0.1"]["runs"]:
+        run["final_loss"] = 0.2  # lr 0.1 got further: lr 0.01 is the slower
+    check = sgd_slowest(tied, params, {})
+    assert check.held and "sgd lr=0.01: never (0.2500)" in check.measured
+    for run in tied["configs"]["sgd lr=0.1"]["runs"]:
+        run["final_loss"] = 0.3
+    assert not sgd_slowest(tied, params, {}).held
+
+
+def test_adam_smoothness_at_the_limit(params) -> None:
     limit = params.xor_torch.rules.smooth_max_increases  # a share of the 1000 epochs
     smooth = TORCH_CHECKS["xor_torch_adam_smooth"]
     at_limit = torch_results(SOURCE_LIKE, increases=round(limit * 1000))

@@ -17,9 +17,14 @@ def pp(fraction: float) -> str:
 
 
 def mean_curve(runs: list[dict], key: str = "test_acc") -> list[float]:
-    """Per-epoch mean of `key` over seeds (epochs every seed reached)."""
-    n = min(len(r["epochs"]) for r in runs)
-    return [statistics.fmean(r["epochs"][e][key] for r in runs) for e in range(n)]
+    """Per-epoch mean of `key` over the runs that did not diverge (the epochs all reached).
+
+    Its last value is `final_stats`'s mean: the one definition of a final accuracy.
+    Empty when every run diverged.
+    """
+    healthy = [r for r in runs if not r.get("diverged")]
+    n = min((len(r["epochs"]) for r in healthy), default=0)
+    return [statistics.fmean(r["epochs"][e][key] for r in healthy) for e in range(n)]
 
 
 def epochs_to_target(curve: list[float], target: float) -> int | None:
@@ -47,7 +52,7 @@ def seed_spread(runs: list[dict], key: str) -> float:
 
     Over the seeds that did not diverge; NaN when fewer than two are left.
     """
-    epochs = [r["epochs"] for r in runs if not r["diverged"]]
+    epochs = [r["epochs"] for r in runs if not r.get("diverged")]
     n = min((len(e) for e in epochs), default=0)
     spreads = [
         max(values) - min(values)
@@ -80,8 +85,9 @@ def optimizer_verdict(final_acc: dict[str, float], min_gain: float) -> tuple[str
 
 
 def final_stats(runs: list[dict], key: str = "test_acc") -> tuple[float, float, int]:
-    """Mean, std and count over the runs that did not diverge of the last epoch's `key`."""
-    values = [r["epochs"][-1][key] for r in runs if not r["diverged"]]
+    """Mean, sample std and count of the last epoch's `key` over the runs that did not
+    diverge (NaN, NaN, 0 when every run diverged)."""
+    values = [r["epochs"][-1][key] for r in runs if not r.get("diverged")]
     if not values:
         return math.nan, math.nan, 0
     return (

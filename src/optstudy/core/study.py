@@ -46,6 +46,11 @@ class Study:
     data: str = ""  # what it measures on, in words, when dataset is None
     summary: Callable[[ReportContext], str] | None = None  # a line for the report's summary
     headline: dict[str, str] = field(default_factory=dict)  # metric -> short label (compare)
+    stages: Callable[[Any], list[str]] | None = None  # its DVC stage names (default: [name])
+
+    def stage_names(self, params: Any) -> list[str]:
+        """The stages whose provenance belongs to this study under `params`."""
+        return self.stages(params) if self.stages else [self.name]
 
 
 def results_json(stage: str) -> Callable[[Path, Any], dict]:

@@ -34,8 +34,9 @@ def sci(value: float | None) -> str:
 
 
 def lr_key(lr: float) -> str:
-    """A metrics key without dots (dvc exp show joins nested keys with dots)."""
-    return f"lr_{lr:.0e}"
+    """A metrics key without dots (dvc exp show joins nested keys with dots), distinct for
+    distinct learning rates: 0.001 -> lr_0p001, 1.2e-3 -> lr_0p0012, 1e-05 -> lr_1e-05."""
+    return "lr_" + format(lr, "g").replace(".", "p")
 
 
 def table(rows: list[list[str]], headers: list[str]) -> str:

@@ -287,4 +287,7 @@ STUDY = Study(
     dataset="cifar10",
     summary=summary,
     headline={"better": "cifar"},
+    stages=lambda params: (
+        [f"cifar_mlp@{o}" for o in params.cifar_mlp.optimizers] + ["cifar_mlp_torch"]
+    ),
 )

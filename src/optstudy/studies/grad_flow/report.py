@@ -25,18 +25,17 @@ def gradient_flow(layer_norms: list[float], vanishing_ratio: float, exploding_no
 
 
 def section(ctx: ReportContext) -> str:
-    """Also reads the epochs and learning-rate studies' logged norms (same loop, same log)."""
+    """Beside its own MLPs, the same rule on the norms the training loop logged for the
+    epochs and learning-rate studies, when the registry has them."""
     p, flow, out = ctx.params.grad_flow, ctx.results["grad_flow"], ctx.out
-    epochs = ctx.results["mnist_epochs"]
-    runs = ctx.results["mnist_lr"]["runs"]
     subjects = {
         f"{flow['depth']}-layer {act} MLP": run["epochs"] for act, run in flow["runs"].items()
     }
-    subjects["SimpleCNN (epochs study)"] = epochs["epochs"]
-    for lr, result in runs.items():
-        subjects[f"DigitClassifier lr={lr:g} (seed {result['runs'][0]['seed']})"] = result["runs"][
-            0
-        ]["epochs"]
+    if "mnist_epochs" in ctx.results:
+        subjects["SimpleCNN (epochs study)"] = ctx.results["mnist_epochs"]["epochs"]
+    for lr, result in ctx.results.get("mnist_lr", {}).get("runs", {}).items():
+        first = result["runs"][0]
+        subjects[f"DigitClassifier lr={lr:g} (seed {first['seed']})"] = first["epochs"]
     curves, rows = {}, []
     for name, records in subjects.items():
         records = [r for r in records if "grad_norms" in r]

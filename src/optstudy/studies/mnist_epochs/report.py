@@ -55,6 +55,8 @@ def epochs_table(results: dict, params, claim: dict) -> Check:
 def overfitting_start(results: dict, params, claim: dict) -> Check:
     p = params.mnist_epochs
     losses = [e["val_loss"] for e in results["epochs"]]
+    if not losses:
+        return Check("the run diverged in its first epoch", False, "not measured")
     best, stop = early_stopping(losses, p.rules.patience, p.rules.min_delta)
     return Check(
         f"validation loss is lowest at epoch {best} (early stopping would stop at epoch {stop})",
@@ -68,6 +70,8 @@ def total_update_norm(record: dict) -> float:
 
 def early_epochs_move_most(results: dict, params, claim: dict) -> Check:
     norms = [total_update_norm(e) for e in results["epochs"]]
+    if len(norms) < 2:
+        return Check(f"the run has {len(norms)} evaluated epochs", False, "not measured")
     late = statistics.fmean(norms[-5:])
     return Check(
         f"weight change ‖Δθ‖: epoch 1 {norms[0]:.3f}, mean of the last 5 epochs "
@@ -102,6 +106,14 @@ def write_epoch_curves(results: dict, path: Path) -> None:
 def section(ctx: ReportContext) -> str:
     p, results, out = ctx.params.mnist_epochs, ctx.results["mnist_epochs"], ctx.out
     records = results["epochs"]
+    if not records:
+        return f"""## MNIST: how many epochs? (SimpleCNN, overfitting, early stopping)
+
+The run diverged in epoch {results["diverged_epoch"]} (non-finite training loss): no epoch
+to judge.
+
+{claims_table(ctx.checked)}
+"""
     best, stop = early_stopping(
         [e["val_loss"] for e in records], p.rules.patience, p.rules.min_delta
     )
@@ -156,9 +168,18 @@ Source claims (its assumed table):
 """
 
 
+def load(root: Path, params) -> dict:
+    """The run, its epochs cut to those evaluated (a diverged epoch has no val/test loss)."""
+    results = results_json("mnist_epochs")(root, params)
+    results["epochs"] = [e for e in results["epochs"] if e.get("val_loss") is not None]
+    return results
+
+
 def metrics(results: dict, params) -> dict:
     rules = params.mnist_epochs.rules
     epochs = results["epochs"]
+    if not epochs:
+        return {"best_epoch": None, "early_stop_epoch": None, "val_acc_at_best": None}
     best, stop = early_stopping([e["val_loss"] for e in epochs], rules.patience, rules.min_delta)
     return {
         "best_epoch": best,
@@ -170,7 +191,7 @@ def metrics(results: dict, params) -> dict:
 STUDY = Study(
     name="mnist_epochs",
     params=MnistEpochs,
-    load=results_json("mnist_epochs"),
+    load=load,
     section=section,
     metrics=metrics,
     checks=CHECKS,

@@ -71,7 +71,7 @@ def evaluate_best(ctx: Context, runs_root: Path, prepared: Path, out_dir: Path) 
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_open(out_dir / "predictions.csv") as handle:
         handle.write("actual,predicted\n")
-        handle.writelines(f"{a},{p}\n" for a, p in zip(labels, predicted, strict=True))
+        handle.writelines(f"{a},{b}\n" for a, b in zip(labels, predicted, strict=True))
     k = p.grid_size
     correct = np.flatnonzero(predicted == labels)[:k]
     wrong = np.flatnonzero(predicted != labels)[:k]
@@ -94,4 +94,5 @@ def evaluate_best(ctx: Context, runs_root: Path, prepared: Path, out_dir: Path) 
         "confusion": matrix.tolist(),
     }
     write_json(out_dir / "summary.json", summary)
+    ctx.provenance["device"] = str(device)
     return summary

@@ -303,4 +303,5 @@ STUDY = Study(
     dataset="mnist",
     summary=summary,
     headline={"best_lr": "best lr", "best_lr_test_acc": "its acc"},
+    stages=lambda params: [f"mnist_lr@{lr}" for lr in params.mnist_lr.lrs] + ["evaluate"],
 )

@@ -87,15 +87,16 @@ def _mean(values: list[float]) -> float:
 
 
 def summarise(lr: float, runs: list[dict], rules: LrRules) -> LrSummary:
+    """Aggregates over the healthy seeds only (NaN where every seed collapsed)."""
     stats = [run_stats(run, rules) for run in runs]
-    healthy = [s for s in stats if not s.collapsed] or stats
-    finals = [s.final_acc for s in healthy if math.isfinite(s.final_acc)]  # diverged: NaN
+    healthy = [s for s in stats if not s.collapsed]
+    finals = [s.final_acc for s in healthy]
     n_epochs = max(len([e for e in r["epochs"] if e.get("test_acc") is not None]) for r in runs)
     return LrSummary(
         lr=lr,
         seeds=len(runs),
-        healthy_seeds=sum(not s.collapsed for s in stats),
-        collapsed_runs=sum(s.collapsed for s in stats),
+        healthy_seeds=len(healthy),
+        collapsed_runs=len(stats) - len(healthy),
         diverged_runs=sum(s.diverged for s in stats),
         final_acc_mean=_mean(finals),
         final_acc_std=statistics.stdev(finals) if len(finals) > 1 else 0.0,  # sample std
@@ -107,8 +108,8 @@ def summarise(lr: float, runs: list[dict], rules: LrRules) -> LrSummary:
             if n_epochs > 1
             else 0.0
         ),
-        max_acc_drop=max(s.max_acc_drop for s in healthy),
-        max_loss_rise=max(s.max_loss_rise for s in healthy),
+        max_acc_drop=max((s.max_acc_drop for s in healthy), default=math.nan),
+        max_loss_rise=max((s.max_loss_rise for s in healthy), default=math.nan),
         last_batch_loss_std=_mean([s.last_batch_loss_std for s in healthy]),
     )
 
@@ -171,7 +172,7 @@ def judge_sweep(summaries: list[LrSummary], rules: LrRules) -> dict[float, Verdi
                 COLLAPSED,
                 COLLAPSED,
                 f"Collapsed: every seed {how}; lower the learning rate.",
-                [f"final accuracy {100 * s.final_acc_mean:.2f}%"],
+                [],
             )
             continue
         reasons = instability_reasons(s, rules)

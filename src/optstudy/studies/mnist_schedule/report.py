@@ -65,7 +65,7 @@ Source claims:
 
 
 def metrics(results: dict, params) -> dict:
-    return {f"{name}_final_acc": mean_curve(r)[-1] for name, r in results["runs"].items()}
+    return {f"{name}_final_acc": final_stats(r)[0] for name, r in results["runs"].items()}
 
 
 STUDY = Study(
