@@ -71,7 +71,7 @@ def test_a_diverged_seed_is_left_out_of_the_final_accuracy() -> None:
         }
     }
     check = ce_beats_mse(results, PARAMS, {})
-    assert check.held and "cross-entropy 99.00 % (1 seeds)" in check.measured
+    assert check.held and "cross-entropy 99.00 % (1 seed)" in check.measured
 
 
 def test_loss_claims_reproduced_and_not() -> None:
@@ -96,7 +96,7 @@ def test_loss_claims_reproduced_and_not() -> None:
     assert set(statuses(bad).values()) == {"not reproduced"}
     assert ce_beats_mse(bad, PARAMS, {}).measured == (
         "final test accuracy (mean of the seeds that did not diverge): cross-entropy 98.05 % "
-        "(1 seeds), MSE 98.00 % (1 seeds) (a win needs > 0.1 pp)"
+        "(1 seed), MSE 98.00 % (1 seed) (a win needs > 0.1 pp)"
     )
 
 

@@ -250,13 +250,13 @@ def test_the_mean_over_healthy_seeds_is_compared(tmp_path: Path, params, claims)
     check = lr_accuracy(results, params, claims[0])
     assert claims[0]["lr"] == 1e-4 and "epoch" not in claims[0]
     assert check.measured == (
-        "98.50 ± 0.71 % after epoch 2 (mean of 2 healthy seeds, 1 of 3 seeds collapsed)"
+        "98.50 ± 0.71 % after epoch 2 (mean of 2 healthy of 3 seeds; 1 collapsed)"
     )
     assert check.held and not check.missing
     assert results["summaries"][1e-4].final_acc_mean == pytest.approx(0.985)  # the table's
     single = sweep(tmp_path / "one", params, {1e-4: [run([0.97, 0.9857])]})[1]
     assert lr_accuracy(single, params, claims[0]).measured == (
-        "98.57 % after epoch 2 (mean of 1 healthy seeds)"
+        "98.57 % after epoch 2 (mean of 1 healthy of 1 seed)"
     )
 
 

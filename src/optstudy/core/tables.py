@@ -33,6 +33,11 @@ def sci(value: float | None) -> str:
     return f"{value:.2e}"
 
 
+def seeds(n: int) -> str:
+    """'1 seed', '3 seeds'."""
+    return f"{n} seed" if n == 1 else f"{n} seeds"
+
+
 def lr_key(lr: float) -> str:
     """A metrics key without dots (dvc exp show joins nested keys with dots), distinct for
     distinct learning rates: 0.001 -> lr_0p001, 1.2e-3 -> lr_0p0012, 1e-05 -> lr_1e-05."""

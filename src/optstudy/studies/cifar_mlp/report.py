@@ -21,7 +21,7 @@ from optstudy.core.stats import (
     seed_spread,
 )
 from optstudy.core.study import ReportContext, Study
-from optstudy.core.tables import claims_table, num, pct, pct_pm, sci, table
+from optstudy.core.tables import claims_table, num, pct, pct_pm, sci, seeds, table
 from optstudy.studies.cifar_mlp.figures import cifar_crosscheck, cifar_history
 from optstudy.studies.cifar_mlp.params import CifarMlp
 
@@ -250,7 +250,7 @@ def adam_beats_sgd(results: dict, params, claim: dict) -> Check:
         mean, std, n = final[name]
         if n == 0:
             return f"{name}: every run diverged"
-        return f"{name} {100 * mean:.2f} ± {100 * std:.2f} % ({n} seeds)"
+        return f"{name} {100 * mean:.2f} ± {100 * std:.2f} % ({seeds(n)})"
 
     better, verdict = optimizer_verdict(
         {name: f[0] for name, f in final.items()}, params.cifar_mlp.rules.min_gain

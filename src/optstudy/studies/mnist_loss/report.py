@@ -7,7 +7,7 @@ import statistics
 from optstudy.core.claims import Check
 from optstudy.core.stats import final_stats, mean_curve
 from optstudy.core.study import ReportContext, Study, results_json
-from optstudy.core.tables import claims_table, pct, pct_pm, table
+from optstudy.core.tables import claims_table, pct, pct_pm, seeds, table
 from optstudy.studies.mnist_loss.figures import loss_study
 from optstudy.studies.mnist_loss.params import MnistLoss
 
@@ -18,7 +18,7 @@ def ce_beats_mse(results: dict, params, claim: dict) -> Check:
     needed = params.mnist_loss.rules.min_gain
     return Check(
         f"final test accuracy (mean of the seeds that did not diverge): cross-entropy "
-        f"{pct(ce)} ({n_ce} seeds), MSE {pct(mse)} ({n_mse} seeds) "
+        f"{pct(ce)} ({seeds(n_ce)}), MSE {pct(mse)} ({seeds(n_mse)}) "
         f"(a win needs > {100 * needed:g} pp)",
         n_ce > 0 and (n_mse == 0 or ce - mse > needed),
     )

@@ -10,7 +10,7 @@ from optstudy.core.claims import Check
 from optstudy.core.io import atomic_open, read_json
 from optstudy.core.stats import pp
 from optstudy.core.study import ReportContext, Study
-from optstudy.core.tables import claims_table, lr_key, num, pct, pct_pm, table
+from optstudy.core.tables import claims_table, lr_key, num, pct, pct_pm, seeds, table
 from optstudy.studies.mnist_lr.evaluate import load_runs
 from optstudy.studies.mnist_lr.figures import lr_curves
 from optstudy.studies.mnist_lr.params import MnistLr
@@ -69,9 +69,10 @@ def lr_accuracy(results: dict, params, claim: dict) -> Check:
     ]
     std = statistics.stdev(healthy) if len(healthy) > 1 else 0.0
     spread = f"{100 * mean:.2f} ± {100 * std:.2f} %" if len(healthy) > 1 else pct(mean)
-    note = f", {s.collapsed_runs} of {s.seeds} seeds collapsed" if s.collapsed_runs else ""
+    note = f"; {s.collapsed_runs} collapsed" if s.collapsed_runs else ""
     return Check(
-        f"{spread} after epoch {epoch} (mean of {s.healthy_seeds} healthy seeds{note})",
+        f"{spread} after epoch {epoch} "
+        f"(mean of {s.healthy_seeds} healthy of {seeds(s.seeds)}{note})",
         abs(mean - claim["acc"]) <= params.claims.acc_tol,
     )
 
