@@ -108,6 +108,15 @@ def set_params(project: Path, **changes) -> None:
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
+def restore(project: Path, path: str = "params.yaml") -> None:
+    """Write `path` back as committed. (Not `git checkout`: DVC can rewrite params.yaml
+    with the same size and mtime, and git then takes the changed file for unchanged.)"""
+    committed = subprocess.run(
+        ["git", "show", f"HEAD:{path}"], cwd=project, capture_output=True, check=True
+    ).stdout
+    (project / path).write_bytes(committed)
+
+
 @contextmanager
 def repro_with(project: Path, **changes) -> Iterator[set[str]]:
     """Change params, `dvc repro`, give the stages that ran; restore and repro afterwards."""
@@ -115,7 +124,7 @@ def repro_with(project: Path, **changes) -> Iterator[set[str]]:
     try:
         yield ran_stages(dvc("repro", cwd=project).stdout)
     finally:
-        sh(["git", "checkout", "params.yaml"], project)
+        restore(project)
         dvc("repro", cwd=project)
 
 

@@ -10,12 +10,27 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 from contract import REPO, closure, stage_scripts
+from project import (
+    DATA_STAGES,
+    JUDGING,
+    TRAINING,
+    dvc,
+    restore,
+    set_params,
+    sh,
+    stale_stages,
+)
+
+from optstudy.core.params import read_yaml
 
 DVC_YAML = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
 CODE = ("src/", "stages/")
@@ -87,3 +102,120 @@ def test_report_and_core_name_no_study() -> None:
     for path in files:
         named = studies & names_in_code(path)
         assert not named, f"{path.relative_to(REPO)} names {sorted(named)}"
+
+
+def test_the_judging_stage_reads_every_section() -> None:
+    sections = list(read_yaml(REPO / "params.yaml"))
+    assert sorted(DVC_YAML["report"]["params"]) == sorted(sections)
+
+
+def test_no_computing_stage_reads_a_rule() -> None:
+    for name, stage in DVC_YAML.items():
+        if name in JUDGING:
+            continue
+        for key in stage.get("params", []):
+            assert ".rules" not in key, f"{name} reads {key}"
+            assert "." in key or key == "runtime", f"{name} reads the whole section {key}"
+
+
+def rule_keys(params: dict, prefix: str = "") -> dict[str, object]:
+    """Every leaf under a `<study>.rules` section, as section__rules__key."""
+    out = {}
+    for section, body in params.items():
+        rules = body.get("rules") if isinstance(body, dict) else None
+        for key, value in (rules or {}).items():
+            out[f"{section}__rules__{key}"] = value
+    return out
+
+
+def test_changing_every_rule_reruns_no_computing_stage(project: Path) -> None:
+    rules = rule_keys(read_yaml(project / "params.yaml"))
+    assert len(rules) >= 15
+    changed = {k: (v + 1 if isinstance(v, int) else v / 2) for k, v in rules.items()}
+    set_params(project, **changed)
+    try:
+        assert stale_stages(project) == JUDGING
+    finally:
+        restore(project)
+
+
+@pytest.mark.parametrize(
+    "module", ["src/optstudy/core/numpy_optim.py", "src/optstudy/core/train.py"]
+)
+def test_changing_a_core_module_reruns_every_stage_that_imports_it(
+    project: Path, module: str
+) -> None:
+    importers = {
+        name for name, script in stage_scripts().items() if REPO / module in closure(script)
+    }
+    expected = {s for s in TRAINING | JUDGING | DATA_STAGES if s.split("@")[0] in importers}
+    with open(project / module, "a") as handle:
+        handle.write("\n# a change\n")
+    try:
+        assert stale_stages(project) == expected
+    finally:
+        restore(project, module)
+    if module.endswith("numpy_optim.py"):  # the derivation agrees with a reading of the code
+        assert expected == {
+            "gd_basics",
+            "cifar_mlp@sgd",
+            "cifar_mlp@adam",
+            "cifar_mlp_torch",
+            "report",
+        }
+
+
+def test_mirror_path_spelling_changes_no_result(project: Path) -> None:
+    """MNIST from the mirror by a relative or an absolute path: the same bytes, no rerun."""
+    mirror = (project / ".mirror").resolve()
+    relative = os.path.relpath(mirror, project)
+    for spelling in (relative, str(mirror)):
+        dvc("repro", "-f", "-s", "download@mnist", cwd=project, OPTSTUDY_MIRROR=spelling)
+        provenance = json.loads((project / "data/provenance/download@mnist.json").read_text())
+        assert provenance["source"] == f"mirror {spelling}"  # where the bytes came from
+        # the same bytes: prepare@mnist and every training stage stay current; only the
+        # report, which shows the provenance (source, wall time), may have news
+        assert stale_stages(project) <= {"report"}, spelling
+    dvc("repro", cwd=project)
+
+
+def test_a_switch_to_different_bytes_is_forced_by_make_study(project: Path, tmp_path) -> None:
+    """CIFAR-10 from another mirror (other bytes): check-source names the stage to force."""
+    other = tmp_path / "other"
+    shutil.copytree(project / ".mirror", other)
+    from fixtures import make_cifar_dataset
+
+    make_cifar_dataset(other / "cifar-10", per_batch=12, seed=9)
+    check = ["python", "-m", "optstudy.core.data", "check-source"]
+    assert sh(check, project).stdout.split() == []
+    assert sh(check, project, OPTSTUDY_MIRROR=str(other)).stdout.split() == ["download@cifar10"]
+
+
+def test_fresh_clone_is_stale_only_for_missing_data(tmp_path: Path) -> None:
+    """The committed params.yaml, dvc.lock and reports/ agree with the code."""
+    if not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    clone = tmp_path / "clone"
+    sh(["git", "clone", "-q", str(REPO), str(clone)], tmp_path)
+    status = json.loads(dvc("status", "--json", cwd=clone).stdout)
+    problems = []
+    for stage, changes in status.items():
+        for change in changes:
+            if not isinstance(change, dict):
+                problems.append(f"{stage}: {change}")
+                continue
+            for kind, entries in change.items():
+                if kind == "changed outs":
+                    bad = {p: s for p, s in entries.items() if s not in ("deleted", "not in cache")}
+                elif kind == "changed deps":
+                    bad = {
+                        p: s
+                        for p, s in entries.items()
+                        if not (s == "deleted" and p.startswith(("data/", "reports/evaluate")))
+                    }
+                else:
+                    bad = entries
+                if bad:
+                    problems.append(f"{stage}: {kind} {bad}")
+    assert not problems, "\n".join(problems)
+    assert re.search(r"download@mnist", json.dumps(status))  # the data is missing indeed

@@ -10,7 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from project import dvc, ran_stages, repro_with, set_params, sh
+from project import dvc, ran_stages, repro_with, restore, set_params, sh
 
 from optstudy.core.params import read_yaml
 
@@ -79,7 +79,7 @@ def test_one_number_one_definition(project: Path) -> None:
 def test_live_metrics_of_every_training_stage(project: Path) -> None:
     """Each training stage keeps its own small metrics file, complete at the end."""
     live = {p.stem: json.loads(p.read_text()) for p in (project / "reports/live").glob("*.json")}
-    assert set(live) == {
+    expected = {
         "mnist_lr@0.001",
         "mnist_lr@0.003",
         "mnist_epochs",
@@ -90,6 +90,8 @@ def test_live_metrics_of_every_training_stage(project: Path) -> None:
         "cifar_mlp@adam",
         "cifar_mlp_torch",
     }
+    assert expected <= set(live)  # (an experiment's extra lr may have left its own file)
+    live = {name: live[name] for name in expected}
     for name, values in live.items():
         assert values["runs_done"] == values["runs"] >= 1, name
         assert values["epoch"] >= 1, name
@@ -148,8 +150,8 @@ def test_experiment_run_and_plots_diff(project: Path) -> None:
     assert max(len(line) for line in compared) <= 120
     assert compared[0].startswith("experiment") and "best lr" in compared[0]
     assert any(line.startswith("short") and "mnist_lr.epochs=1" in line for line in compared)
-    dvc("exp", "apply", "HEAD", cwd=project, check=False)
-    sh(["git", "checkout", "params.yaml"], project)
+    restore(project)
+    dvc("repro", cwd=project)  # the workspace back to the baseline (from the run cache)
 
 
 def test_bad_param_stops_dvc_before_training(project: Path) -> None:
@@ -159,4 +161,5 @@ def test_bad_param_stops_dvc_before_training(project: Path) -> None:
         assert result.returncode != 0
         assert "mnist_lr.batch_size = 0" in result.stdout + result.stderr
     finally:
-        sh(["git", "checkout", "params.yaml"], project)
+        restore(project)
+        dvc("repro", cwd=project)  # DVC removed the stage's outputs before it refused
