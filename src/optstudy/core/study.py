@@ -12,6 +12,7 @@ from typing import Any
 from optstudy.core.claims import Checked, CheckFn
 from optstudy.core.io import read_json
 from optstudy.core.params import Section
+from optstudy.core.stats import final_stats
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ class Study:
     def stage_names(self, params: Any) -> list[str]:
         """The stages whose provenance belongs to this study under `params`."""
         return self.stages(params) if self.stages else [self.name]
+
+
+def final_accuracy_metrics(results: dict, params: Any) -> dict:
+    """`<variant>_final_acc` for a study that trains named variants (`results["runs"]`)."""
+    return {f"{name}_final_acc": final_stats(runs)[0] for name, runs in results["runs"].items()}
 
 
 def results_json(stage: str) -> Callable[[Path, Any], dict]:

@@ -6,7 +6,7 @@ import statistics
 
 from optstudy.core.claims import Check
 from optstudy.core.stats import final_stats, mean_curve
-from optstudy.core.study import ReportContext, Study, results_json
+from optstudy.core.study import ReportContext, Study, final_accuracy_metrics, results_json
 from optstudy.core.tables import claims_table, pct, pct_pm, seeds, table
 from optstudy.studies.mnist_loss.figures import loss_study
 from optstudy.studies.mnist_loss.params import MnistLoss
@@ -112,16 +112,12 @@ Source claims:
 """
 
 
-def metrics(results: dict, params) -> dict:
-    return {f"{name}_final_acc": final_stats(r)[0] for name, r in results["runs"].items()}
-
-
 STUDY = Study(
     name="mnist_loss",
     params=MnistLoss,
     load=results_json("mnist_loss"),
     section=section,
-    metrics=metrics,
+    metrics=final_accuracy_metrics,
     checks=CHECKS,
     dataset="mnist",
 )

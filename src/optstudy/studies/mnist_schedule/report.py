@@ -6,7 +6,7 @@ import math
 
 from optstudy.core.claims import Check, epoch_text
 from optstudy.core.stats import epochs_to_target, final_stats, mean_curve
-from optstudy.core.study import ReportContext, Study, results_json
+from optstudy.core.study import ReportContext, Study, final_accuracy_metrics, results_json
 from optstudy.core.tables import claims_table, pct, pct_pm, table
 from optstudy.studies.mnist_schedule.figures import schedule_study
 from optstudy.studies.mnist_schedule.params import MnistSchedule
@@ -64,16 +64,12 @@ Source claims:
 """
 
 
-def metrics(results: dict, params) -> dict:
-    return {f"{name}_final_acc": final_stats(r)[0] for name, r in results["runs"].items()}
-
-
 STUDY = Study(
     name="mnist_schedule",
     params=MnistSchedule,
     load=results_json("mnist_schedule"),
     section=section,
-    metrics=metrics,
+    metrics=final_accuracy_metrics,
     checks={"onecycle_faster": onecycle_faster},
     dataset="mnist",
 )
