@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
+from scipy import stats as scipy_stats
 
 from optstudy.core.stats import (
     curve_gap,
@@ -12,8 +14,10 @@ from optstudy.core.stats import (
     final_stats,
     layer_weight_norms,
     mean_curve,
+    mean_difference,
     optimizer_verdict,
     pp,
+    proportion_interval,
     seed_spread,
 )
 
@@ -63,28 +67,59 @@ def test_seed_spread_ignores_diverged_runs() -> None:
     assert math.isnan(seed_spread([], "test_acc"))
 
 
+SGD, ADAM = [0.40, 0.41, 0.39], [0.45, 0.46, 0.44]
+
+
 @pytest.mark.parametrize(
-    ("final", "expected"),
+    ("finals", "winner", "start"),
     [
-        ({"sgd": 0.40, "adam": 0.45}, ("adam", "adam beats sgd by 5.00 pp")),
-        (
-            {"sgd": 0.451, "adam": 0.45},
-            ("sgd", "no clear winner: sgd leads adam by 0.10 pp (≤ 0.50 pp)"),
-        ),
-        ({"sgd": 0.4, "adam": math.nan}, ("sgd", "sgd wins: every run of adam diverged")),
-        ({"adam": 0.4}, ("adam", "only adam was trained")),
-        ({"sgd": math.nan, "adam": math.nan}, ("sgd", "every run of every optimizer diverged")),
+        ({"sgd": SGD, "adam": ADAM}, "adam", "adam beats sgd: adam − sgd = +5.00 pp, 95 % CI"),
+        ({"sgd": SGD, "adam": [0.45, 0.35, 0.40]}, None, "no clear winner: "),
+        ({"sgd": [0.40], "adam": ADAM}, None, "cannot tell adam from sgd: +5.00 pp, n = 3 vs 1"),
+        ({"sgd": SGD, "adam": []}, "sgd", "sgd wins: every run of adam diverged"),
+        ({"adam": ADAM}, "adam", "only adam was trained"),
+        ({"sgd": [], "adam": []}, None, "every run of every variant diverged"),
     ],
 )
-def test_optimizer_verdict(final: dict[str, float], expected: tuple[str, str]) -> None:
-    assert optimizer_verdict(final, 0.005) == expected
+def test_optimizer_verdict(finals: dict, winner: str | None, start: str) -> None:
+    better, verdict = optimizer_verdict(finals, 0.005)
+    assert better == winner and verdict.startswith(start), verdict
 
 
-def test_optimizer_verdict_needs_more_than_min_gain() -> None:
-    assert optimizer_verdict({"sgd": 0.40, "adam": 0.40 + 0.0049}, 0.005)[1].startswith(
-        "no clear winner"
-    )
-    assert optimizer_verdict({"sgd": 0.40, "adam": 0.4051}, 0.005)[1] == "adam beats sgd by 0.51 pp"
+def test_a_win_beyond_noise_still_needs_the_floor() -> None:
+    """Seeds that agree to 0.01 pp make a 0.3 pp gap certain, but not worth a "beats"."""
+    sgd = [0.4, 0.4001, 0.4002]
+    better, verdict = optimizer_verdict({"sgd": sgd, "adam": [v + 0.003 for v in sgd]}, 0.005)
+    assert better is None and "by no more than 0.50 pp" in verdict
+
+
+def test_welch_interval_matches_scipy_and_covers_a_known_difference() -> None:
+    """Two normal samples 1.0 apart: the interval equals scipy's Welch interval and covers
+    the true difference in about 95 % of repeated draws."""
+    rng = np.random.default_rng(0)
+    covered = 0
+    for i in range(2000):
+        a, b = rng.normal(1.0, 1.0, 5), rng.normal(0.0, 2.0, 8)
+        diff = mean_difference(list(a), list(b))
+        if i == 0:
+            ref = scipy_stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+            assert (diff.low, diff.high) == pytest.approx((ref.low, ref.high))
+        covered += diff.low <= 1.0 <= diff.high
+    assert 0.93 < covered / 2000 < 0.97
+
+
+def test_difference_edge_cases() -> None:
+    assert not mean_difference([0.5], [0.4, 0.41]).decided  # one run: no spread, no interval
+    same = mean_difference([2.0, 2.0, 2.0], [1.0, 1.0])  # every seed agrees: zero width
+    assert (same.low, same.high, same.positive) == (1.0, 1.0, True)
+    assert math.isnan(mean_difference([], [1.0, 2.0]).estimate)
+    assert mean_difference([1.0, 2.0, math.nan], [1.0, 2.0]).n_a == 2  # NaN runs do not count
+
+
+def test_proportion_interval_is_clopper_pearson() -> None:
+    assert proportion_interval(2, 3) == pytest.approx((0.0943, 0.9916), abs=1e-4)
+    assert proportion_interval(0, 3) == pytest.approx((0.0, 0.7076), abs=1e-4)
+    assert proportion_interval(3, 3) == pytest.approx((0.2924, 1.0), abs=1e-4)
 
 
 def test_final_stats_are_over_runs_that_did_not_diverge() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ class Checked:
 
     claim: str
     check: Check
+    source: dict = field(default_factory=dict)  # its claims.yaml entry: what the source said
 
 
 CheckFn = Callable[[Any, Any, dict], Check]  # (study results, params, claim) -> Check
@@ -65,6 +66,8 @@ def claimed_value(claim: dict) -> str:
     """What the source claimed: its numbers where it gave numbers, else its words."""
     if "acc" in claim:
         return f"{100 * claim['acc']:.2f} %"
+    if "curve" in claim:
+        return ", ".join(f"{100 * a:.2f}" for a in claim["curve"]) + " %"
     ranges = [
         f"{key.split('_')[0]} {100 * claim[key][0]:g}–{100 * claim[key][1]:g} %"
         for key in ("train_acc", "val_acc")
@@ -90,5 +93,5 @@ def check_claims(
     for claim in claims:
         check = checks[claim["id"]](results, params, claim)
         done = replace(check, status=status(check, claim, subset), claimed=claimed_value(claim))
-        checked.append(Checked(claim["claim"], done))
+        checked.append(Checked(claim["claim"], done, claim))
     return checked

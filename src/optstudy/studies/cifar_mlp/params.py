@@ -61,7 +61,7 @@ class Twin(Shared):
 
 
 class Rules(Section):
-    min_gain: Fraction  # "beats": mean final test accuracy higher by more than this
+    min_gain: Fraction  # "beats": 95 % interval above 0 and the gain above this floor
     float64_tol: Tolerance  # float64 cross-check: every weight within this, else a bug
 
 

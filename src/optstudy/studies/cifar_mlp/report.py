@@ -15,6 +15,7 @@ from optstudy.core.io import atomic_open, read_json
 from optstudy.core.stats import (
     curve_gap,
     final_stats,
+    final_values,
     mean_curve,
     optimizer_verdict,
     pp,
@@ -53,9 +54,10 @@ def epoch_seconds(provenance: dict) -> str:
     return f"{statistics.fmean(seconds):.1f} s" if seconds else "n/a"
 
 
-def winner(results: dict[str, dict], params) -> tuple[str, str]:
-    final = {name: final_stats(r["runs"])[0] for name, r in results.items()}
-    return optimizer_verdict(final, params.cifar_mlp.rules.min_gain)
+def winner(results: dict[str, dict], params) -> tuple[str | None, str]:
+    """The better optimizer by final test accuracy, if the 95 % interval says so."""
+    finals = {name: final_values(r["runs"]) for name, r in results.items()}
+    return optimizer_verdict(finals, params.cifar_mlp.rules.min_gain)
 
 
 def write_curves(results: dict[str, dict], path: Path) -> None:
@@ -202,7 +204,8 @@ mean and std. Train metrics are running means over each epoch's batches.
         )
     }
 
-**Verdict** (mean final test accuracy; a win needs > {100 * p.rules.min_gain:g} pp):
+**Verdict** (mean final test accuracy; a win needs the 95 % interval of the difference
+over seeds to exclude zero and the difference to exceed {100 * p.rules.min_gain:g} pp):
 {verdict}.
 
 ![CIFAR-10 history](figures/cifar_history.png)
@@ -252,19 +255,17 @@ def adam_beats_sgd(results: dict, params, claim: dict) -> Check:
             return f"{name}: every run diverged"
         return f"{name} {100 * mean:.2f} ± {100 * std:.2f} % ({seeds(n)})"
 
-    better, verdict = optimizer_verdict(
-        {name: f[0] for name, f in final.items()}, params.cifar_mlp.rules.min_gain
-    )
-    return Check(
-        f"final test accuracy: {describe('adam')}, {describe('sgd')}; {verdict}",
-        better == "adam" and not verdict.startswith(("no clear winner", "every run")),
-    )
+    better, verdict = winner({name: results[name] for name in ("adam", "sgd")}, params)
+    measured = f"final test accuracy: {describe('adam')}, {describe('sgd')}; {verdict}"
+    if any(n == 1 for _, _, n in final.values()):
+        return Check(measured, False, missing="not settled")  # one run: no interval
+    return Check(measured, better == "adam")
 
 
 def metrics(results: dict, params) -> dict:
     optimizers = results["optimizers"]
     out: dict = {f"{name}_test_acc": final_stats(r["runs"])[0] for name, r in optimizers.items()}
-    out["better"] = winner(optimizers, params)[0]
+    out["better"] = winner(optimizers, params)[0] or "undecided"
     return out
 
 

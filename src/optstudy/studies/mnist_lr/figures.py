@@ -9,8 +9,11 @@ import numpy as np
 from optstudy.core.figures import per_epoch, plt, save
 
 
-def lr_curves(runs_by_lr: dict[float, dict], path: Path) -> None:
-    """Test accuracy, test loss, train loss per epoch (one line per seed) and batch losses."""
+def lr_curves(
+    runs_by_lr: dict[float, dict], path: Path, reference: dict[float, list[float]] | None = None
+) -> None:
+    """Test accuracy, test loss, train loss per epoch (one line per seed) and batch losses;
+    `reference`: the source's logged test accuracy per epoch, by lr (dashed)."""
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     panels = [
         (axes[0, 0], "test_acc", "test accuracy (%)", 100.0),
@@ -34,6 +37,19 @@ def lr_curves(runs_by_lr: dict[float, dict], path: Path) -> None:
                     label=f"lr={lr:g}" if i == 0 else None,
                 )
             ax.set(xlabel="epoch", ylabel=label, title=label, xticks=epochs)
+        if lr in (reference or {}):
+            curve = 100.0 * np.asarray(reference[lr])
+            axes[0, 0].plot(
+                np.arange(1, len(curve) + 1),
+                curve,
+                ls="--",
+                color="black",
+                lw=1.2,
+                marker="s",
+                ms=3,
+                mfc=color,
+                label=f"source, lr={lr:g}",
+            )
         last = np.asarray(runs[0]["batch_losses"][-1], dtype=float)
         axes[1, 1].plot(np.arange(1, len(last) + 1), last, lw=0.7, color=color, label=f"lr={lr:g}")
     axes[1, 1].set(

@@ -6,9 +6,9 @@ import math
 import statistics
 from pathlib import Path
 
-from optstudy.core.claims import Check
+from optstudy.core.claims import Check, Checked
 from optstudy.core.io import atomic_open, read_json
-from optstudy.core.stats import pp
+from optstudy.core.stats import mean_difference, position, pp, proportion_interval
 from optstudy.core.study import ReportContext, Study
 from optstudy.core.tables import claims_table, lr_key, num, pct, pct_pm, seeds, table
 from optstudy.studies.mnist_lr.evaluate import load_runs
@@ -78,20 +78,84 @@ def lr_accuracy(results: dict, params, claim: dict) -> Check:
 
 
 def lr_unstable(results: dict, params, claim: dict) -> Check:
+    """The stability rule's label, with the collapse rate's 95 % interval: a lower bound
+    above zero says collapses are a property of this lr, not a one-off."""
     lr = claim["lr"]
     if lr not in results["verdicts"]:
         return Check(f"lr {lr:g} is not in mnist_lr.lrs", False, missing="not measured")
     stability = results["verdicts"][lr].stability
     s = results["summaries"][lr]
+    low, high = proportion_interval(s.collapsed_runs, s.seeds)
     spread = (
         f"; final accuracies of the other seeds spread {100 * s.final_acc_spread:.2f} pp"
         if s.healthy_seeds > 1
         else ""
     )
     return Check(
-        f"{stability}: {s.collapsed_runs} of {s.seeds} seeds collapsed{spread}",
+        f"{stability}: {s.collapsed_runs} of {s.seeds} seeds collapsed (collapse rate 95 % CI "
+        f"{100 * low:.0f}–{100 * high:.0f} %){spread}",
         stability == "Unstable",
     )
+
+
+def _seed_values(results: dict, params, lr: float, epoch: int) -> list[float]:
+    """Test accuracy after `epoch` of each healthy seed: the sample behind the table's mean."""
+    return [
+        r["epochs"][epoch - 1]["test_acc"]
+        for r in healthy_runs(results["runs"][lr]["runs"], params.mnist_lr.rules)
+        if epoch <= len(r["epochs"])
+    ]
+
+
+def lr_curve(results: dict, params, claim: dict) -> Check:
+    """The source's per-epoch log against our mean curve: every epoch within acc_tol."""
+    lr, curve = claim["lr"], claim["curve"]
+    if lr not in results["runs"]:
+        return Check(f"lr {lr:g} is not in mnist_lr.lrs", False, missing="not measured")
+    ours = results["curves"][lr]["test_acc"]
+    if len(ours) < len(curve) or not all(math.isfinite(a) for a in ours[: len(curve)]):
+        return Check(f"the sweep measured {len(ours)} epochs", False, missing="not measured")
+    gaps = [abs(a - b) for a, b in zip(ours, curve, strict=False)]
+    worst = max(range(len(gaps)), key=gaps.__getitem__)
+    s: LrSummary = results["summaries"][lr]
+    return Check(
+        f"{', '.join(f'{100 * a:.2f}' for a in ours[: len(curve)])} % (mean of "
+        f"{s.healthy_seeds} healthy of {seeds(s.seeds)}); largest gap {pp(gaps[worst])} at "
+        f"epoch {worst + 1}",
+        gaps[worst] <= params.claims.acc_tol,
+    )
+
+
+VERDICT_FIELDS = ("speed", "stability", "final")
+
+
+def verdict_cells(results: dict, claim: dict) -> list[tuple[float, str, str, str | None]]:
+    """(lr, field, source's word, our word or None when the lr was not run) per cell."""
+    return [
+        (
+            row["lr"],
+            name,
+            row[name],
+            getattr(results["verdicts"][row["lr"]], name)
+            if row["lr"] in results["verdicts"]
+            else None,
+        )
+        for row in claim["verdicts"]
+        for name in VERDICT_FIELDS
+    ]
+
+
+def verdict_table_check(results: dict, params, claim: dict) -> Check:
+    """The source's hand-written verdict table, cell by cell, against our rules' labels."""
+    cells = verdict_cells(results, claim)
+    missing = sorted({lr for lr, _, _, ours in cells if ours is None})
+    if missing:
+        lrs = ", ".join(f"{lr:g}" for lr in missing)
+        return Check(f"lr {lrs} not in mnist_lr.lrs", False, missing="not measured")
+    differ = [f"lr {lr:g} {name}: {ours}" for lr, name, theirs, ours in cells if ours != theirs]
+    same = len(cells) - len(differ)
+    detail = f" (differs: {'; '.join(differ)})" if differ else ""
+    return Check(f"{same} of {len(cells)} cells match{detail}", not differ)
 
 
 CHECKS = {
@@ -100,6 +164,9 @@ CHECKS = {
     "mnist_lr_final_1e-2": lr_accuracy,
     "mnist_lr_unstable_1e-2": lr_unstable,
     "mnist_lr_epoch1_1e-3": lr_accuracy,
+    "mnist_lr_curve_1e-3": lr_curve,
+    "mnist_lr_curve_1e-2": lr_curve,
+    "mnist_lr_verdict_table": verdict_table_check,
 }
 
 
@@ -201,6 +268,77 @@ def evidence_table(summaries: list[LrSummary]) -> str:
     )
 
 
+def source_numbers(checked: list[Checked], epochs: int) -> list[tuple[float, int, float]]:
+    """(lr, epoch, accuracy) of every single-run number the source reported for this study;
+    a final accuracy is the one after `epochs`."""
+    numbers = {}
+    for c in checked:
+        claim = c.source
+        if "acc" in claim:
+            numbers[(claim["lr"], claim.get("epoch", epochs))] = claim["acc"]
+        for epoch, acc in enumerate(claim.get("curve", []), 1):
+            numbers[(claim["lr"], epoch)] = acc
+    return [(lr, epoch, acc) for (lr, epoch), acc in sorted(numbers.items())]
+
+
+def positions_table(results: dict, params, checked: list[Checked]) -> str:
+    """Each of the source's numbers (one run each) against our seeds at the same lr, epoch."""
+    rows = []
+    for lr, epoch, acc in source_numbers(checked, params.mnist_lr.epochs):
+        if lr not in results["runs"]:
+            continue
+        ours = _seed_values(results, params, lr, epoch)
+        if not ours:
+            continue
+        std = statistics.stdev(ours) if len(ours) > 1 else 0.0
+        rows.append(
+            [
+                f"{lr:g}",
+                str(epoch),
+                pct(acc),
+                pct_pm(statistics.fmean(ours), std, len(ours)),
+                f"{100 * min(ours):.2f}–{100 * max(ours):.2f} %",
+                position(acc, ours),
+            ]
+        )
+    return table(
+        rows,
+        ["lr", "epoch", "source (one run)", "ours, mean ± std", "our range", "the source's run"],
+    )
+
+
+def runner_up(results: dict, params) -> tuple[float, float, str] | None:
+    """(best lr, runner-up lr, their final-accuracy difference with its 95 % interval)."""
+    best = results["evaluation"]["best_lr"]
+    alive = [s for s in results["summaries"].values() if s.healthy_seeds and s.lr != best]
+    if best not in results["summaries"] or not alive:
+        return None
+    second = max(alive, key=lambda s: s.final_acc_mean).lr
+    epochs = params.mnist_lr.epochs
+    diff = mean_difference(
+        _seed_values(results, params, best, epochs), _seed_values(results, params, second, epochs)
+    )
+    if diff.positive:
+        words = "ahead beyond seed noise"
+    elif diff.decided:
+        words = "not separable from it by these seeds (the interval includes 0)"
+    else:
+        words = "too few healthy seeds to tell"
+    return best, second, f"{diff.text()}: {words}"
+
+
+def verdict_comparison(results: dict, checked: list[Checked]) -> str:
+    """The source's hand-written verdict table beside ours, cell by cell."""
+    claim = next((c.source for c in checked if "verdicts" in c.source), None)
+    if claim is None:
+        return ""
+    rows = [
+        [f"{lr:g}", name, theirs, ours or "not run", "yes" if ours == theirs else "**no**"]
+        for lr, name, theirs, ours in verdict_cells(results, claim)
+    ]
+    return table(rows, ["lr", "label", "source", "this study", "same"])
+
+
 def write_curves(results: dict, path: Path) -> None:
     """Long-format per-epoch means over the healthy seeds, one series per lr (`dvc plots`)."""
     with atomic_open(path) as handle:
@@ -217,11 +355,19 @@ def write_curves(results: dict, path: Path) -> None:
 def section(ctx: ReportContext) -> str:
     p, results = ctx.params.mnist_lr, ctx.results["mnist_lr"]
     mnist = ctx.meta["mnist"]
-    lr_curves(results["runs"], ctx.out / "figures" / "mnist_lr_curves.png")
+    reference = {c.source["lr"]: c.source["curve"] for c in ctx.checked if "curve" in c.source}
+    lr_curves(results["runs"], ctx.out / "figures" / "mnist_lr_curves.png", reference)
     write_curves(results, ctx.out / "curves" / "mnist_lr.csv")
     lr_table, verdict_table = lr_tables(results, ctx.provenance)
     evaluation = results["evaluation"]
     best = evaluation["best_lr"]
+    pair = runner_up(results, ctx.params)
+    best_sentence = (
+        f"Best lr {pair[0]:g} against the runner-up lr {pair[1]:g}, final test accuracy "
+        f"difference over seeds: {pair[2]}."
+        if pair
+        else ""
+    )
     return f"""## MNIST: which learning rate? (CNN, {p.optimizer})
 
 **Question.** How does the learning rate change speed, stability and the final result
@@ -236,10 +382,15 @@ not collapse (the same numbers in every table, curve, metric and claim).
 
 {lr_table}
 
-**Verdicts** (rules below; the source material's hand-written table read Slow/Fast/Too fast,
-Stable/Stable/Unstable, Good/Excellent/Mediocre for lr 1e-4/1e-3/1e-2):
+**Verdicts** (rules below):
 
 {verdict_table}
+
+The source's hand-written verdict table against these rules' labels:
+
+{verdict_comparison(results, ctx.checked)}
+
+{best_sentence}
 
 Evidence the rules read:
 
@@ -250,6 +401,13 @@ Rules:
 {rules_table(p.rules)}
 
 ![MNIST learning-rate curves](figures/mnist_lr_curves.png)
+
+Dashed black lines: the source's logged test accuracy per epoch (one run each).
+
+**Where the source's single runs fall** among our seeds (the same lr and epoch; "sd":
+our sample standard deviation over the healthy seeds):
+
+{positions_table(results, ctx.params, ctx.checked)}
 
 **Best learning rate on the test set** (lr={best:g}, seed {evaluation["seed"]}, its first
 healthy seed: {pct(evaluation["test_acc"])}, {evaluation["errors"]} errors):
