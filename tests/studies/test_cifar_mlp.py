@@ -164,40 +164,12 @@ def status(results: dict, subset: bool = False) -> tuple[str, str]:
     return checked.check.status, checked.check.measured
 
 
-def test_adam_beats_sgd_claim_statuses() -> None:
-    gain = PARAMS.cifar_mlp.rules.min_gain
-    wins = {"sgd": optimizer_result([0.40, 0.42]), "adam": optimizer_result([0.45, 0.47])}
-    got, measured = status({"optimizers": wins, "twin": {}})
-    assert got == "reproduced"
-    assert measured == (
-        "final test accuracy: adam 46.00 ± 1.41 % (2 seeds), sgd 41.00 ± 1.41 % (2 seeds); "
-        "adam beats sgd by 5.00 pp"
-    )
-    assert status({"optimizers": wins}, subset=True)[0] == "not comparable (subset data)"
-    close = {"sgd": optimizer_result([0.41]), "adam": optimizer_result([0.41 + gain / 2])}
-    got, measured = status({"optimizers": close})
-    assert got == "not reproduced" and "no clear winner: adam leads sgd" in measured
-    sgd_wins = {"sgd": optimizer_result([0.45]), "adam": optimizer_result([0.40])}
-    assert status({"optimizers": sgd_wins})[0] == "not reproduced"
-    only_sgd = {"sgd": optimizer_result([0.45])}  # cifar_mlp.optimizers: [sgd]
-    assert status({"optimizers": only_sgd}) == (
-        "not comparable (not measured)",
-        "cifar_mlp.optimizers lacks sgd or adam",
-    )
-    sgd_diverged = {"sgd": optimizer_result([0.1], diverged=True), "adam": optimizer_result([0.3])}
-    got, measured = status({"optimizers": sgd_diverged})
-    assert got == "reproduced" and "sgd: every run diverged" in measured
-    both = {"sgd": optimizer_result([0.1], True), "adam": optimizer_result([0.1], True)}
-    got, measured = status({"optimizers": both})
-    assert got == "not reproduced" and measured.endswith("every run of every optimizer diverged")
-
-
 def test_an_optimizer_whose_every_run_diverged_loses_without_a_crash(tmp_path: Path) -> None:
     sgd = optimizer_result([0.40, 0.41])
     adam = optimizer_result([0.1, 0.1], diverged=True)
     results = {"sgd": sgd, "adam": adam}
 
-    assert optimizer_verdict({"sgd": 0.4, "adam": float("nan")}, 0.005) == (
+    assert optimizer_verdict({"sgd": [0.40, 0.41], "adam": []}, 0.005) == (
         "sgd",
         "sgd wins: every run of adam diverged",
     )

@@ -97,14 +97,15 @@ def test_claims_that_do_not_hold(results: dict) -> None:
     broken["parabola"][2]["matches_theory"] = False
     runners = broken["ravine"]["runners"]
     runners["momentum"]["steps_to_tol"] = None  # momentum never gets there
-    broken["batch_size"]["runs"][1]["uphill_fraction"] = 0.6  # batch 10 noisier than batch 1
+    uphill = broken["batch_size"]["uphill_by_order_seed"]
+    uphill["10"] = [v + 0.3 for v in uphill["1"]]  # batch 10 noisier than batch 1
     got = statuses(broken)
     assert set(got.values()) == {"not reproduced"}
     assert CHECKS["ravine_momentum"](broken, PARAMS, {}).measured.endswith("momentum never")
     assert STUDY.metrics(broken, PARAMS) == {"ravine_speedup": None}
     same = copy.deepcopy(results)
-    for run in same["batch_size"]["runs"]:
-        run["uphill_fraction"] = 0.2  # more updates, but no noisier
+    for size in same["batch_size"]["uphill_by_order_seed"]:
+        same["batch_size"]["uphill_by_order_seed"][size] = [0.2, 0.21, 0.19]  # no noisier
     assert not CHECKS["batch_noise"](same, PARAMS, {}).held
 
 

@@ -287,13 +287,15 @@ def test_unstable_claim(tmp_path: Path, params, claims) -> None:
     claim = next(c for c in claims if CHECKS[c["id"]] is lr_unstable)
     params_, results = sweep(tmp_path / "source", params, SOURCE_LIKE, epochs=5)
     check = lr_unstable(results, params_, claim)
-    assert check.held and check.measured == "Unstable: 0 of 1 seeds collapsed"
+    assert check.held
+    assert check.measured == "Unstable: 0 of 1 seeds collapsed (collapse rate 95 % CI 0–98 %)"
     stable = {1e-3: SOURCE_LIKE[1e-3], 1e-2: [run([0.97, 0.98]), run([0.972, 0.982])]}
     params_, results = sweep(tmp_path / "stable", params, stable)
     check = lr_unstable(results, params_, claim)
     assert not check.held and not check.missing
     assert check.measured == (
-        "Stable: 0 of 2 seeds collapsed; final accuracies of the other seeds spread 0.20 pp"
+        "Stable: 0 of 2 seeds collapsed (collapse rate 95 % CI 0–84 %); final accuracies of "
+        "the other seeds spread 0.20 pp"
     )
     params_, results = sweep(tmp_path / "none", params, {1e-3: SOURCE_LIKE[1e-3]})
     assert lr_unstable(results, params_, claim).missing == "not measured"

@@ -38,6 +38,13 @@ def seeds(n: int) -> str:
     return f"{n} seed" if n == 1 else f"{n} seeds"
 
 
+def seed_list(values: list[int]) -> str:
+    """'0, 1, 2' or, for a long consecutive run, '0–29'."""
+    if len(values) > 4 and values == list(range(values[0], values[0] + len(values))):
+        return f"{values[0]}–{values[-1]}"
+    return ", ".join(map(str, values))
+
+
 def lr_key(lr: float) -> str:
     """A metrics key without dots (dvc exp show joins nested keys with dots), distinct for
     distinct learning rates: 0.001 -> lr_0p001, 1.2e-3 -> lr_0p0012, 1e-05 -> lr_1e-05."""

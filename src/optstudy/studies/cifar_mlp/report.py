@@ -151,8 +151,11 @@ def section(ctx: ReportContext) -> str:
     twin_seeds = {n: same_seed(results[n], t["seed"]) for n, t in twin["runs"].items()}
     cifar_crosscheck(twin_seeds, twin["runs"], out / "figures" / "cifar_crosscheck.png")
     write_curves(results, out / "curves" / "cifar_mlp.csv")
-    better, verdict = winner(results, params)
-    predictions = predictions_figures(results[better], better, data_root, params, out)
+    verdict = winner(results, params)[1]
+    leader = max(
+        results, key=lambda n: final_stats(results[n]["runs"])[0] if healthy(results[n]) else -1
+    )
+    predictions = predictions_figures(results[leader], leader, data_root, params, out)
     rows = []
     for name, result in results.items():
         settings = result["settings"]

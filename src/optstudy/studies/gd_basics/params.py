@@ -14,6 +14,7 @@ from optstudy.core.params import (
     Momentum,
     Section,
     Seed,
+    Seeds,
     Tolerance,
     refuse_duplicates,
 )
@@ -52,7 +53,8 @@ class BatchSize(Section):
     batch_sizes: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1, max_length=8)]
     epochs: Epochs
     lr: LearningRate
-    seed: Seed
+    seed: Seed  # the data, and the batch order of the runs drawn
+    order_seeds: Seeds  # batch orders over which the uphill share is compared
 
     @model_validator(mode="after")
     def _batches_fit(self) -> BatchSize:

@@ -194,10 +194,18 @@ def batch_size_study(p) -> dict:
     runs = [
         minibatch_regression(x, y, bs or len(x), p.epochs, p.lr, p.seed) for bs in p.batch_sizes
     ]
+    uphill = {
+        str(bs): [
+            minibatch_regression(x, y, bs or len(x), p.epochs, p.lr, s)["uphill_fraction"]
+            for s in p.order_seeds
+        ]
+        for bs in p.batch_sizes
+    }
     return {
         "optimum": [float(w_best), float(b_best)],
         "optimum_loss": full_loss(w_best, b_best, x, y),
         "runs": runs,
+        "uphill_by_order_seed": uphill,  # batch size -> uphill share per batch order
     }
 
 

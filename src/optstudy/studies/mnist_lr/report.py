@@ -422,18 +422,45 @@ Source claims:
 """
 
 
+def finding(ctx: ReportContext) -> str:
+    """The study's one-sentence result against the source's verdict table (README quotes it)."""
+    results, mnist = ctx.results["mnist_lr"], ctx.meta["mnist"]
+    counts = mnist["counts"]
+    data = "an MNIST subset" if any(mnist["subset"].values()) else "the full MNIST"
+    claim = next((c for c in ctx.checked if "verdicts" in c.source), None)
+    if claim and not claim.check.missing:
+        cells = verdict_cells(results, claim.source)
+        same = sum(ours == theirs for _, _, theirs, ours in cells)
+        table_words = f"the source's learning-rate verdict table in {same} of {len(cells)} cells"
+    else:
+        table_words = "verdicts that cannot be matched against the source's table (lr not run)"
+    statuses = [c.check.status for c in ctx.checked]
+    best = results["evaluation"]["best_lr"]
+    s = results["summaries"][best]
+    return (
+        f"On {data} ({counts['train']:,} training and {counts['test']:,} test images), this "
+        f"study's rules give {table_words}; the best lr is {best:g} "
+        f"({pct_pm(s.final_acc_mean, s.final_acc_std, s.healthy_seeds)} over "
+        f"{seeds(s.healthy_seeds)}), and {statuses.count('reproduced')} of {len(statuses)} of "
+        f"the source's learning-rate claims are reproduced."
+    )
+
+
 def summary(ctx: ReportContext) -> str:
     p, results = ctx.params.mnist_lr, ctx.results["mnist_lr"]
     mnist = ctx.meta["mnist"]
     lines = [f"- **lr={lr:g}**: {v.verdict}" for lr, v in results["verdicts"].items()]
     best = results["evaluation"]["best_lr"]
     s = results["summaries"][best]
+    pair = runner_up(results, ctx.params)
+    versus = f" Against lr {pair[1]:g}: {pair[2]}." if pair else ""
     return (
+        f"**Finding.** {finding(ctx)}\n\n"
         f"MNIST CNN learning-rate sweep ({p.optimizer}, {p.epochs} epochs, seeds "
         f"{', '.join(map(str, p.seeds))}), trained on {mnist['counts']['train']:,} MNIST "
         f"training images:\n\n" + "\n".join(lines) + f"\n\nBest learning rate: **{best:g}**, "
         f"{pct_pm(s.final_acc_mean, s.final_acc_std, s.healthy_seeds)} final test accuracy "
-        f"over {s.healthy_seeds} seeds."
+        f"over {s.healthy_seeds} seeds.{versus}"
     )
 
 

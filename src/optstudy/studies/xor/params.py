@@ -13,6 +13,7 @@ from optstudy.core.params import (
     LearningRate,
     PositiveFloat,
     Section,
+    Seed,
     Seeds,
     Tolerance,
 )
@@ -24,6 +25,26 @@ class Rules(Section):
     smooth_max_increases: Fraction  # "smooth": the loss rose in at most this share of epochs
 
 
+class NumpyRules(Rules):
+    print_tol: Tolerance  # a printed loss is reproduced when within this of the replay's
+
+
+class Listing(Section):
+    """One of the source's listings: its initialisation, learning rate(s) and epochs."""
+
+    inits: Annotated[list[Literal["randn", "uniform"]], Field(min_length=1), Distinct]
+    lrs: LearningRates
+    epochs: Epochs
+
+
+class SourceListings(Section):
+    """The source's seeded listings, replayed exactly (`listings.py`)."""
+
+    seed: Seed  # np.random.seed(seed) as in the listings
+    print_every: Epochs  # the listings print the loss every this many epochs
+    listings: Annotated[dict[str, Listing], Field(min_length=1)]
+
+
 class NumpyTraining(Section):
     lr: LearningRate
     epochs: Epochs
@@ -32,10 +53,11 @@ class NumpyTraining(Section):
     seeds: Seeds
     init_std: PositiveFloat
     loss_threshold: Tolerance  # the stage records the first epoch below it
+    source: SourceListings  # replayed at its seed, then at each of `seeds`
 
 
 class XorNumpy(NumpyTraining):
-    rules: Rules
+    rules: NumpyRules
 
 
 class TorchTraining(Section):

@@ -11,7 +11,7 @@ import numpy as np
 from optstudy.core.claims import Check, epoch_text
 from optstudy.core.stats import Difference, mean_difference
 from optstudy.core.study import ReportContext, Study, results_json
-from optstudy.core.tables import claims_table, lr_key, table
+from optstudy.core.tables import claims_table, lr_key, seed_list, seeds, table
 from optstudy.studies.xor.figures import loss_curves
 from optstudy.studies.xor.params import XorNumpy, XorTorch
 
@@ -159,7 +159,50 @@ def adam_smooth(results: dict, params, claim: dict) -> Check:
     )
 
 
+def _listing_run(results: dict, claim: dict) -> dict | None:
+    listing = results.get("listings", {}).get(claim["listing"])
+    return listing["runs"].get(claim["run"]) if listing else None
+
+
+def _solved_share(run: dict) -> str:
+    n = len(run["seeds"])
+    return f"{sum(s['solved'] for s in run['seeds'])} of {n} other seeds solve XOR"
+
+
+def listing_prints(results: dict, params, claim: dict) -> Check:
+    """The losses a listing says it prints, against what its code prints at its seed."""
+    run = _listing_run(results, claim)
+    if run is None:
+        return _not_run(f"listing {claim['listing']} ({claim['run']})", "xor_numpy.source")
+    printed = run["source_seed"]["printed"]
+    expected = {str(e): v for e, v in zip(claim["epochs"], claim["printed"], strict=True)}
+    if not expected.keys() <= printed.keys():
+        return _not_run("the printed epochs", "xor_numpy.source (epochs, print_every)")
+    gaps = [abs(printed[e] - v) for e, v in expected.items()]
+    shown = ", ".join(f"{printed[e]:.4f}" for e in expected)
+    return Check(
+        f"its code prints {shown} at seed {params.xor_numpy.source.seed} (largest gap "
+        f"{max(gaps):.4f}); {_solved_share(run)}",
+        max(gaps) <= params.xor_numpy.rules.print_tol,
+    )
+
+
+def listing_learns(results: dict, params, claim: dict) -> Check:
+    """Does the listing, run as written at its seed, end with outputs that solve XOR?"""
+    run = _listing_run(results, claim)
+    if run is None:
+        return _not_run(f"listing {claim['listing']} ({claim['run']})", "xor_numpy.source")
+    mine = run["source_seed"]
+    return Check(
+        f"seed {params.xor_numpy.source.seed}: final loss {mine['final_loss']:.4f}, outputs "
+        f"[{', '.join(f'{v:.2f}' for v in mine['outputs'])}]; {_solved_share(run)}",
+        mine["solved"],
+    )
+
+
 NUMPY_CHECKS = {
+    "xor_listing_randn_prints": listing_prints,
+    "xor_listing_uniform_learns": listing_learns,
     "xor_numpy_lr_slow": xor_slowest,
     "xor_numpy_lr_steady": _xor_numpy(0.1, lambda b: b == "Converges"),
     "xor_numpy_lr_unstable": _xor_numpy(1.0, lambda b: b.startswith(("Oscillates", "Diverges"))),
@@ -204,6 +247,102 @@ XOR_HEADERS = [
 ]
 
 
+def _printed_rows(run: dict, expected: dict[str, float], epochs: int) -> list[list[str]]:
+    """One row per printed epoch, then the final loss: source | its code | other seeds."""
+    rows = []
+    keys = list(run["source_seed"]["printed"]) + ["final"]
+    for key in keys:
+        if key == "final":
+            mine = run["source_seed"]["final_loss"]
+            others = [s["final_loss"] for s in run["seeds"]]
+        else:
+            mine = run["source_seed"]["printed"][key]
+            others = [s["printed"][key] for s in run["seeds"]]
+        rows.append(
+            [
+                f"{epochs - 1} (last)" if key == "final" else key,
+                f"{expected[key]:.4f}" if key in expected else "—",
+                f"{mine:.4f}",
+                f"{np.median(others):.4f} ({min(others):.4f}–{max(others):.4f})",
+            ]
+        )
+    solved = [s["solved"] for s in run["seeds"]]
+    rows.append(
+        [
+            "solves XOR",
+            "—",
+            "yes" if run["source_seed"]["solved"] else "no",
+            f"{sum(solved)} of {len(solved)}",
+        ]
+    )
+    return rows
+
+
+def listings_section(p, results: dict, checked: list) -> str:
+    """One table per replayed listing: the source's numbers, its code at its seed, and the
+    same code over our seeds."""
+    src = p.source
+    expected = {
+        c.source["listing"]: {
+            str(e): v for e, v in zip(c.source["epochs"], c.source["printed"], strict=True)
+        }
+        for c in checked
+        if "printed" in c.source
+    }
+    others = f"same code, seeds {seed_list(p.seeds)}: median (min–max)"
+    parts = []
+    for name, listing in results["listings"].items():
+        runs = listing["runs"]
+        if len(runs) == 1:
+            ((label, run),) = runs.items()
+            rows = _printed_rows(run, expected.get(name, {}), listing["epochs"])
+            parts.append(
+                f"**Listing `{name}`** ({label}, {listing['epochs']} epochs):\n\n"
+                + table(rows, ["epoch", "source printed", f"its code, seed {src.seed}", others])
+            )
+            continue
+        rows = []
+        for label, run in runs.items():
+            finals = [s["final_loss"] for s in run["seeds"]]
+            mine = run["source_seed"]
+            rows.append(
+                [
+                    label,
+                    f"{mine['final_loss']:.4f} ({'solved' if mine['solved'] else 'not solved'})",
+                    f"{np.median(finals):.4f} ({min(finals):.4f}–{max(finals):.4f})",
+                    f"{sum(s['solved'] for s in run['seeds'])} of {len(finals)}",
+                ]
+            )
+        parts.append(
+            f"**Listing `{name}`** ({listing['epochs']} epochs, final loss):\n\n"
+            + table(
+                rows,
+                [
+                    "init, lr",
+                    f"its code, seed {src.seed}",
+                    f"same code, seeds {seed_list(p.seeds)}: median (min–max)",
+                    "seeds solved",
+                ],
+            )
+        )
+    return "\n\n".join(parts)
+
+
+def listings_verdict(p, results: dict) -> str:
+    """One computed sentence per run of lr 0.1: solved at the source's seed, and how often."""
+    lines = []
+    for name, listing in results["listings"].items():
+        for label, run in listing["runs"].items():
+            if run["lr"] != 0.1:
+                continue
+            mine = "solves" if run["source_seed"]["solved"] else "does not solve"
+            lines.append(
+                f"- `{name}`, {label}: at seed {p.source.seed} it {mine} XOR in "
+                f"{listing['epochs']} epochs; {_solved_share(run)}."
+            )
+    return "\n".join(lines)
+
+
 def numpy_section(ctx: ReportContext) -> str:
     p, results, out = ctx.params.xor_numpy, ctx.results["xor_numpy"], ctx.out
     groups = {f"lr={lr}": runs for lr, runs in results["sweep"].items()}
@@ -229,7 +368,7 @@ Baseline run (lr {base["lr"]:g}, {base["epochs"]} epochs, seed {base["seed"]}): 
 {base["final_loss"]:.4f}, outputs [{", ".join(f"{v:.3f}" for v in base["predictions"])}],
 solved: **{"yes" if base["solved"] else "no"}**.
 
-Learning-rate sweep ({p.sweep_epochs} epochs, seeds {", ".join(map(str, p.seeds))};
+Learning-rate sweep ({p.sweep_epochs} epochs, seeds {seed_list(p.seeds)};
 threshold: loss < {p.loss_threshold:g}):
 
 {table(rows, XOR_HEADERS)}
@@ -238,6 +377,21 @@ threshold: loss < {p.loss_threshold:g}):
 
 A 2-2-1 sigmoid net has flat regions and local minima where every output sits near 0.5
 (loss ≈ 0.25); a seed that starts there stays there at small learning rates.
+
+**The source's listings, replayed exactly.** Its NumPy listings seed NumPy's legacy global
+generator (`np.random.seed({p.source.seed})`) and draw W1, b1, W2, b2 in that order, in
+float64 (`src/optstudy/studies/xor/listings.py`). Their update uses δ = (a − y)·σ′, the
+gradient of ½·Σ(y − a)²: twice the gradient of the mean squared error they print, so their
+lr 0.1 takes the steps of lr 0.2 in the sweep above. Each table gives what the source
+printed, what its code prints at its seed, and the same code over {seeds(len(p.seeds))}:
+one seed's run is one draw from that distribution.
+
+{listings_section(p, results, ctx.checked)}
+
+Whether lr 0.1 "converges steadily" depends on the initialisation, the seed and the
+number of epochs:
+
+{listings_verdict(p, results)}
 
 Source claims:
 
@@ -258,7 +412,7 @@ def torch_section(ctx: ReportContext) -> str:
     return f"""## XOR in torch: SGD vs Adam × learning rate
 
 **Setup.** 2-{p.hidden}-1 sigmoid net, MSE, full batch, {p.epochs} epochs, seeds
-{", ".join(map(str, p.seeds))}, trained by the project's one training loop
+{seed_list(p.seeds)}, trained by the project's one training loop
 (`optstudy.core.train.fit`). "Smooth": the loss rose in at most
 {p.rules.smooth_max_increases:.0%} of epochs.
 

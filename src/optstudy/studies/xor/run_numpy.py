@@ -10,6 +10,7 @@ from optstudy.core.io import write_json
 from optstudy.core.numpy_nets import mse, sigmoid_mlp
 from optstudy.core.stage import Context, Stage
 from optstudy.studies.xor.common import INPUTS, TARGETS, summarise
+from optstudy.studies.xor.listings import replay_listings
 from optstudy.studies.xor.params import NumpyTraining
 
 STAGE = Stage.reading("xor_numpy", "xor_numpy", NumpyTraining)
@@ -40,6 +41,7 @@ def run_numpy_study(p) -> dict:
             runs.append({"seed": seed, **summarise(losses, pred, p.loss_threshold)})
         sweep[str(lr)] = runs
     return {
+        "listings": replay_listings(p.source, p.seeds),
         "base": {
             "lr": p.lr,
             "epochs": p.epochs,

@@ -1,0 +1,507 @@
+"""Every claim check, every status it can return.
+
+One scenario per (claim, status): small results in the shape each study's `load` returns,
+run through `check_claims` with the repository's params.yaml and claims.yaml. A coverage
+test reads each check's source for the statuses it can return ("not comparable (...)" for
+each `missing=` it sets, "not measured" for `_not_run`, "subset data" for claims that need
+full data) and fails when one of them has no scenario here.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from optstudy.core.claims import check_claims, load_claims
+from optstudy.registry import STUDIES, load_params
+from optstudy.studies.mnist_lr.report import CURVE_KEYS
+from optstudy.studies.mnist_lr.rules import judge_sweep, seed_mean_curve, summarise
+
+REPO = Path(__file__).resolve().parents[2]
+PARAMS = load_params(REPO / "params.yaml")
+CHECKS = {s.name: s.checks for s in STUDIES}
+CLAIMS = load_claims(CHECKS, REPO / "claims.yaml")
+CLAIM_BY_ID = {c["id"]: (study, c) for study, cs in CLAIMS.items() for c in cs}
+REP, NOT = "reproduced", "not reproduced"
+SUBSET, MEASURED, SETTLED = (
+    "not comparable (subset data)",
+    "not comparable (not measured)",
+    "not comparable (not settled)",
+)
+
+
+def status_of(claim_id: str, results: dict, subset: bool = False) -> tuple[str, str]:
+    study, claim = CLAIM_BY_ID[claim_id]
+    (checked,) = check_claims([claim], CHECKS[study], results, PARAMS, subset)
+    return checked.check.status, checked.check.measured
+
+
+# --------------------------------------------------------------------------- mnist_lr
+
+
+def lr_run(accs: list[float], diverged: bool = False) -> dict:
+    epochs = [
+        {"epoch": i, "test_acc": a, "test_loss": 0.5 * (1 - a) + 0.01, "train_loss": 0.1}
+        for i, a in enumerate(accs, 1)
+    ]
+    return {"epochs": epochs, "batch_losses": [[0.1, 0.12] for _ in accs], "diverged": diverged}
+
+
+def lr_results(seed_curves: dict[float, list[list[float]]]) -> dict:
+    """What mnist_lr's `load` returns, from per-seed test-accuracy curves per lr."""
+    rules = PARAMS.mnist_lr.rules
+    runs = {lr: {"runs": [lr_run(c) for c in curves]} for lr, curves in seed_curves.items()}
+    summaries = {lr: summarise(lr, r["runs"], rules) for lr, r in runs.items()}
+    curves = {
+        lr: {key: seed_mean_curve(r["runs"], key, rules) for key in CURVE_KEYS}
+        for lr, r in runs.items()
+    }
+    best = max(summaries.values(), key=lambda s: s.final_acc_mean).lr
+    return {
+        "runs": runs,
+        "summaries": summaries,
+        "verdicts": judge_sweep(list(summaries.values()), rules),
+        "curves": curves,
+        "evaluation": {"best_lr": best},
+    }
+
+
+def jitter(curve: list[float], seeds: int = 3) -> list[list[float]]:
+    return [[a + 0.0002 * (s - 1) for a in curve] for s in range(seeds)]
+
+
+SOURCE_LIKE = {  # the source's logs: its table follows from the rules
+    1e-4: jitter([0.955, 0.970, 0.977, 0.982, 0.9857]),
+    1e-3: jitter([0.9841, 0.9898, 0.9897, 0.9913, 0.9921]),
+    1e-2: jitter([0.9651, 0.9689, 0.9728, 0.9737, 0.9666]),
+}
+SMOOTH = {  # every lr stable and close: no Slow, no Unstable
+    1e-4: jitter([0.985, 0.986, 0.987, 0.988, 0.989]),
+    1e-3: jitter([0.980, 0.983, 0.986, 0.988, 0.990]),
+    1e-2: jitter([0.975, 0.978, 0.981, 0.983, 0.985]),
+}
+COLLAPSED_1E2 = {**SOURCE_LIKE, 1e-2: [[0.1] * 5, [0.1] * 5, [0.1] * 5]}
+NO_1E2 = {lr: c for lr, c in SOURCE_LIKE.items() if lr != 1e-2}
+TWO_EPOCHS = {lr: [c[:2] for c in curves] for lr, curves in SOURCE_LIKE.items()}
+OFF_BY_1PP = {lr: [[a - 0.01 for a in c] for c in curves] for lr, curves in SOURCE_LIKE.items()}
+
+# --------------------------------------------------------------------------- xor
+
+
+def xor_run(final_loss: float, epoch: int | None, increases: int = 0, seed: int = 0) -> dict:
+    solved = epoch is not None
+    return {
+        "seed": seed,
+        "final_loss": final_loss,
+        "epoch_below_threshold": epoch,
+        "predictions": [0.1, 0.9, 0.9, 0.1] if solved else [0.5, 0.5, 0.5, 0.5],
+        "solved": solved,
+        "diverged": False,
+        "loss_increases": increases,
+        "curve": {"epoch": [1, 2000], "loss": [0.25, final_loss]},
+    }
+
+
+def xor_seeds(loss: float, epoch: int | None, n: int = 5, increases: int = 0) -> list[dict]:
+    return [xor_run(loss + 0.001 * s, epoch and epoch + s, increases, seed=s) for s in range(n)]
+
+
+def replayed(printed: list[float], solved: bool) -> dict:
+    summary = {
+        "printed": {str(1000 * i): v for i, v in enumerate(printed)},
+        "final_loss": printed[-1],
+        "outputs": [0.1, 0.9, 0.9, 0.1] if solved else [0.5] * 4,
+        "solved": solved,
+    }
+    return {"source_seed": summary, "seeds": [summary, {**summary, "solved": False}]}
+
+
+def xor_numpy(sweep: dict[str, list[dict]], listings: dict | None = None) -> dict:
+    default = {
+        "randn_zero_bias": {
+            "runs": {"randn lr=0.1": replayed([0.25, 0.1253, 0.0621, 0.0305, 0.0152], True)}
+        },
+        "uniform": {"runs": {"uniform lr=0.1": replayed([0.3, 0.2, 0.1, 0.05, 0.01], True)}},
+    }
+    return {"sweep": sweep, "listings": default if listings is None else listings}
+
+
+NUMPY_LIKE_SOURCE = {
+    "0.01": xor_seeds(0.2499, None),
+    "0.1": xor_seeds(0.01, 800),
+    "1.0": xor_seeds(0.02, 300, increases=500),
+}
+NUMPY_OURS = {
+    "0.01": xor_seeds(0.2499, None),
+    "0.1": xor_seeds(0.2520, None),  # above lr 0.01: lr 0.01 is not the slowest
+    "1.0": xor_seeds(0.004, 1100),
+}
+NUMPY_TIED = {"0.01": xor_seeds(0.2499, None, n=1), "0.1": xor_seeds(0.2470, None, n=1)}
+
+
+def xor_torch(configs: dict[str, list[dict]]) -> dict:
+    return {"configs": {name: {"runs": runs} for name, runs in configs.items()}}
+
+
+TORCH_LIKE_SOURCE = {
+    "sgd lr=0.1": xor_seeds(0.2496, None),
+    "sgd lr=0.01": xor_seeds(0.2600, None),
+    "adam lr=0.1": xor_seeds(0.0001, 60),
+    "adam lr=0.01": xor_seeds(0.002, 280),
+}
+TORCH_REVERSED = {
+    "sgd lr=0.1": xor_seeds(0.2510, None),
+    "sgd lr=0.01": xor_seeds(0.0001, 40),
+    "adam lr=0.1": xor_seeds(0.002, 280, increases=900),
+    "adam lr=0.01": xor_seeds(0.0001, 60, increases=900),
+}
+
+# --------------------------------------------------------------------------- gd_basics
+
+
+def gd(parabola_ok: bool = True, gd_steps: int | None = 93, uphill=None, sizes=None) -> dict:
+    sizes = sizes or [1, 10, 100]
+    uphill = uphill or {1: [0.50, 0.52, 0.49], 10: [0.40, 0.42, 0.41], 100: [0.0, 0.01, 0.0]}
+    return {
+        "parabola": [{"lr": 0.1, "observed": "converges", "matches_theory": parabola_ok}],
+        "ravine": {
+            "runners": {
+                "gradient descent": {"steps_to_tol": gd_steps},
+                "momentum": {"steps_to_tol": 31},
+            }
+        },
+        "batch_size": {
+            "runs": [{"batch_size": b, "updates": 1000 // b} for b in sizes],
+            "uphill_by_order_seed": {str(b): uphill[b] for b in sizes},
+        },
+    }
+
+
+# --------------------------------------------------------------------------- mnist_epochs
+
+
+def epochs_run(n: int = 50, best: int = 30, first_move: float = 3.0, train=None) -> dict:
+    records = []
+    for e in range(1, n + 1):
+        acc = train(e) if train else min(0.99, 0.86 + 0.0045 * e)
+        val = 0.93 if e >= 30 else 0.80 + 0.0045 * e
+        move = first_move if e == 1 else 1.0
+        records.append(
+            {
+                "epoch": e,
+                "train_acc": acc,
+                "val_acc": val,
+                "val_loss": 0.2 + abs(e - best) / 100,
+                "update_norms": {"conv.weight": 0.6 * move, "fc.weight": 0.8 * move},
+            }
+        )
+    return {"epochs": records}
+
+
+# --------------------------------------------------------------------------- variants
+
+
+def variant_runs(finals: list[float], curve_start: float | None = None) -> list[dict]:
+    """Runs of a variant: test accuracy climbs to each final over 3 epochs."""
+    start = curve_start if curve_start is not None else 0.97
+    return [
+        {"diverged": False, "epochs": [{"test_acc": a} for a in (start, (start + f) / 2, f)]}
+        for f in finals
+    ]
+
+
+def loss_study(ce: list[float], mse: list[float], mse_grad: float | None = 0.05) -> dict:
+    flow = {
+        "bin_centers": [0.05, 0.5],
+        "measured": {
+            "cross_entropy": {
+                "median_grad_norm": {"cross_entropy": [1.3, 0.7], "mse": [mse_grad, 0.6]}
+            }
+        },
+    }
+    if mse_grad is None:
+        flow["measured"]["cross_entropy"]["median_grad_norm"]["cross_entropy"][0] = None
+    return {
+        "runs": {"cross_entropy": variant_runs(ce), "mse": variant_runs(mse)},
+        "gradient_vs_probability": flow,
+    }
+
+
+def schedule(fixed_start: float, onecycle_start: float, seeds: int = 3) -> dict:
+    return {
+        "runs": {
+            "fixed": variant_runs([0.99] * seeds, fixed_start),
+            "onecycle": variant_runs([0.99] * seeds, onecycle_start),
+        }
+    }
+
+
+def cifar(adam: list[float], sgd: list[float]) -> dict:
+    return {
+        "optimizers": {
+            name: {"runs": variant_runs(finals, 0.2)}
+            for name, finals in (("adam", adam), ("sgd", sgd))
+            if finals
+        }
+    }
+
+
+# --------------------------------------------------------------------------- scenarios
+
+A3, B3 = [0.9926, 0.9932, 0.9922], [0.9815, 0.9819, 0.9813]  # clearly apart over 3 seeds
+CLOSE = [0.9925, 0.9910, 0.9940]  # overlaps A3: no difference beyond noise
+
+Scenario = tuple[str, Callable[[], dict], str, str, bool]  # id, results, status, text, subset
+SCENARIOS: list[Scenario] = [
+    # mnist_lr: accuracies after an epoch, per lr
+    ("mnist_lr_final_1e-3", lambda: lr_results(SOURCE_LIKE), REP, "99.21 ± 0.02 %", False),
+    ("mnist_lr_final_1e-3", lambda: lr_results(OFF_BY_1PP), NOT, "after epoch 5", False),
+    ("mnist_lr_final_1e-3", lambda: lr_results(SOURCE_LIKE), SUBSET, "", True),
+    ("mnist_lr_final_1e-2", lambda: lr_results(NO_1E2), MEASURED, "not in mnist_lr.lrs", False),
+    ("mnist_lr_final_1e-2", lambda: lr_results(COLLAPSED_1E2), NOT, "every seed collapsed", False),
+    ("mnist_lr_final_1e-4", lambda: lr_results(TWO_EPOCHS), MEASURED, "reached epoch 5", False),
+    ("mnist_lr_epoch1_1e-3", lambda: lr_results(SOURCE_LIKE), REP, "after epoch 1", False),
+    ("mnist_lr_epoch1_1e-3", lambda: lr_results(OFF_BY_1PP), NOT, "after epoch 1", False),
+    ("mnist_lr_unstable_1e-2", lambda: lr_results(SOURCE_LIKE), REP, "Unstable: 0 of 3", False),
+    ("mnist_lr_unstable_1e-2", lambda: lr_results(COLLAPSED_1E2), NOT, "3 of 3 seeds", False),
+    ("mnist_lr_unstable_1e-2", lambda: lr_results(SMOOTH), NOT, "Stable: 0 of 3", False),
+    ("mnist_lr_unstable_1e-2", lambda: lr_results(NO_1E2), MEASURED, "not in", False),
+    ("mnist_lr_curve_1e-3", lambda: lr_results(SOURCE_LIKE), REP, "largest gap 0.00 pp", False),
+    ("mnist_lr_curve_1e-3", lambda: lr_results(OFF_BY_1PP), NOT, "largest gap 1.00 pp", False),
+    ("mnist_lr_curve_1e-3", lambda: lr_results(SOURCE_LIKE), SUBSET, "", True),
+    ("mnist_lr_curve_1e-2", lambda: lr_results(NO_1E2), MEASURED, "not in", False),
+    ("mnist_lr_curve_1e-2", lambda: lr_results(TWO_EPOCHS), MEASURED, "measured 2 epochs", False),
+    ("mnist_lr_verdict_table", lambda: lr_results(SOURCE_LIKE), REP, "9 of 9 cells", False),
+    ("mnist_lr_verdict_table", lambda: lr_results(SMOOTH), NOT, "lr 0.01 stability: Stable", False),
+    ("mnist_lr_verdict_table", lambda: lr_results(NO_1E2), MEASURED, "lr 0.01 not in", False),
+    ("mnist_lr_verdict_table", lambda: lr_results(SOURCE_LIKE), SUBSET, "", True),
+    # xor_numpy: the replayed listings and the learning-rate claims
+    ("xor_listing_randn_prints", lambda: xor_numpy({}), REP, "largest gap 0.0000", False),
+    (
+        "xor_listing_randn_prints",
+        lambda: xor_numpy(
+            {},
+            {
+                "randn_zero_bias": {
+                    "runs": {
+                        "randn lr=0.1": replayed([0.2558, 0.2494, 0.2454, 0.2047, 0.1532], False)
+                    }
+                }
+            },
+        ),
+        NOT,
+        "its code prints 0.2558, 0.2494, 0.2454, 0.2047, 0.1532",
+        False,
+    ),
+    ("xor_listing_randn_prints", lambda: xor_numpy({}, {}), MEASURED, "xor_numpy.source", False),
+    (
+        "xor_listing_randn_prints",
+        lambda: xor_numpy(
+            {}, {"randn_zero_bias": {"runs": {"randn lr=0.1": replayed([0.25, 0.12], True)}}}
+        ),
+        MEASURED,
+        "printed epochs",
+        False,
+    ),
+    ("xor_listing_uniform_learns", lambda: xor_numpy({}), REP, "1 of 2 other seeds", False),
+    (
+        "xor_listing_uniform_learns",
+        lambda: xor_numpy(
+            {}, {"uniform": {"runs": {"uniform lr=0.1": replayed([0.3, 0.25], False)}}}
+        ),
+        NOT,
+        "final loss 0.2500",
+        False,
+    ),
+    ("xor_listing_uniform_learns", lambda: xor_numpy({}, {}), MEASURED, "not in", False),
+    ("xor_numpy_lr_slow", lambda: xor_numpy(NUMPY_LIKE_SOURCE), REP, "final loss +0.2399", False),
+    (
+        "xor_numpy_lr_slow",
+        lambda: xor_numpy(NUMPY_OURS),
+        NOT,
+        "lr 0.01 slower than lr 0.1 by final loss -0.0021",
+        False,
+    ),
+    ("xor_numpy_lr_slow", lambda: xor_numpy(NUMPY_TIED), SETTLED, "too few runs", False),
+    (
+        "xor_numpy_lr_slow",
+        lambda: xor_numpy({"0.1": NUMPY_OURS["0.1"]}),
+        MEASURED,
+        "lr 0.01",
+        False,
+    ),
+    ("xor_numpy_lr_steady", lambda: xor_numpy(NUMPY_LIKE_SOURCE), REP, "Converges: 5 of 5", False),
+    ("xor_numpy_lr_steady", lambda: xor_numpy(NUMPY_OURS), NOT, "Stalls: 0 of 5", False),
+    (
+        "xor_numpy_lr_steady",
+        lambda: xor_numpy({"1.0": NUMPY_OURS["1.0"]}),
+        MEASURED,
+        "lr 0.1",
+        False,
+    ),
+    ("xor_numpy_lr_unstable", lambda: xor_numpy(NUMPY_LIKE_SOURCE), REP, "Oscillates", False),
+    ("xor_numpy_lr_unstable", lambda: xor_numpy(NUMPY_OURS), NOT, "Converges", False),
+    (
+        "xor_numpy_lr_unstable",
+        lambda: xor_numpy({"0.1": NUMPY_OURS["0.1"]}),
+        MEASURED,
+        "lr 1",
+        False,
+    ),
+    # xor_torch
+    ("xor_torch_adam_fastest", lambda: xor_torch(TORCH_LIKE_SOURCE), REP, "+220 epochs", False),
+    ("xor_torch_adam_fastest", lambda: xor_torch(TORCH_REVERSED), NOT, "sgd lr=0.01 slower", False),
+    (
+        "xor_torch_adam_fastest",
+        lambda: xor_torch({k: v[:1] for k, v in TORCH_LIKE_SOURCE.items()}),
+        SETTLED,
+        "too few runs",
+        False,
+    ),
+    ("xor_torch_adam_fastest", lambda: xor_torch({}), MEASURED, "adam lr=0.1", False),
+    ("xor_torch_sgd_slowest", lambda: xor_torch(TORCH_LIKE_SOURCE), REP, "+0.0104", False),
+    ("xor_torch_sgd_slowest", lambda: xor_torch(TORCH_REVERSED), NOT, "sgd lr=0.01 slower", False),
+    (
+        "xor_torch_sgd_slowest",
+        lambda: xor_torch({k: v[:1] for k, v in TORCH_LIKE_SOURCE.items()}),
+        SETTLED,
+        "too few runs",
+        False,
+    ),
+    ("xor_torch_sgd_slowest", lambda: xor_torch({}), MEASURED, "sgd lr=0.01", False),
+    ("xor_torch_adam_smooth", lambda: xor_torch(TORCH_LIKE_SOURCE), REP, "at most 0 of", False),
+    ("xor_torch_adam_smooth", lambda: xor_torch(TORCH_REVERSED), NOT, "at most 900 of", False),
+    ("xor_torch_adam_smooth", lambda: xor_torch({}), MEASURED, "adam lr=0.01", False),
+    # gd_basics
+    ("parabola_theory", lambda: gd(), REP, "lr 0.1: converges", False),
+    ("parabola_theory", lambda: gd(parabola_ok=False), NOT, "lr 0.1", False),
+    ("ravine_momentum", lambda: gd(), REP, "GD 93, momentum 31", False),
+    ("ravine_momentum", lambda: gd(gd_steps=20), NOT, "GD 20, momentum 31", False),
+    ("ravine_momentum", lambda: gd(gd_steps=None), REP, "GD never", False),
+    ("batch_noise", lambda: gd(), REP, "batch 1 − batch 100: +50.0 pp", False),
+    (
+        "batch_noise",
+        lambda: gd(uphill={1: [0.1, 0.12, 0.11], 10: [0.4, 0.42, 0.41], 100: [0.0, 0.01, 0.0]}),
+        NOT,
+        "batch 10: 100 updates, 41% uphill",
+        False,
+    ),
+    ("batch_noise", lambda: gd(sizes=[10]), MEASURED, "one batch size", False),
+    # mnist_epochs
+    ("epochs_table_3", lambda: epochs_run(), REP, "train 87.35 %", False),
+    ("epochs_table_3", lambda: epochs_run(train=lambda e: 0.99), NOT, "train 99.00 %", False),
+    ("epochs_table_3", lambda: epochs_run(), SUBSET, "", True),
+    ("epochs_table_50", lambda: epochs_run(n=10), MEASURED, "the run has 10 epochs", False),
+    ("overfitting_from_30", lambda: epochs_run(), REP, "lowest at epoch 30", False),
+    ("overfitting_from_30", lambda: epochs_run(best=4), NOT, "lowest at epoch 4", False),
+    ("overfitting_from_30", lambda: epochs_run(), SUBSET, "", True),
+    ("overfitting_from_30", lambda: epochs_run(n=10, best=40), MEASURED, "has 10 epochs", False),
+    ("overfitting_from_30", lambda: {"epochs": []}, MEASURED, "diverged", False),
+    ("early_epochs_move_most", lambda: epochs_run(), REP, "(3.0×)", False),
+    ("early_epochs_move_most", lambda: epochs_run(first_move=1.5), NOT, "(1.5×)", False),
+    ("early_epochs_move_most", lambda: epochs_run(n=1), MEASURED, "1 evaluated epochs", False),
+    # mnist_schedule
+    (
+        "onecycle_faster",
+        lambda: schedule(0.96, 0.985),
+        REP,
+        "fixed 3, 3, 3; onecycle 1, 1, 1",
+        False,
+    ),
+    ("onecycle_faster", lambda: schedule(0.985, 0.96), NOT, "OneCycle − fixed = +2.00", False),
+    ("onecycle_faster", lambda: schedule(0.96, 0.96, seeds=1), NOT, "too few runs", False),
+    (
+        "onecycle_faster",
+        lambda: {"runs": {"fixed": variant_runs([0.97]), "onecycle": variant_runs([0.99])}},
+        SETTLED,
+        "never reached it",
+        False,
+    ),
+    # mnist_loss
+    ("ce_beats_mse", lambda: loss_study(A3, B3), REP, "cross-entropy beats MSE", False),
+    ("ce_beats_mse", lambda: loss_study(A3, CLOSE), NOT, "no clear winner", False),
+    ("ce_beats_mse", lambda: loss_study(B3, A3), NOT, "MSE beats cross-entropy", False),
+    ("ce_beats_mse", lambda: loss_study(A3[:1], B3), SETTLED, "too few runs", False),
+    ("ce_gradients_survive_saturation", lambda: loss_study(A3, B3), REP, "(0.038×)", False),
+    ("ce_gradients_survive_saturation", lambda: loss_study(A3, B3, 0.9), NOT, "(0.69×)", False),
+    (
+        "ce_gradients_survive_saturation",
+        lambda: loss_study(A3, B3, None),
+        MEASURED,
+        "no test image has p(true class) < 0.1",
+        False,
+    ),
+    # cifar_mlp
+    (
+        "cifar_adam_beats_sgd",
+        lambda: cifar([0.45, 0.46, 0.44], [0.40, 0.41, 0.39]),
+        REP,
+        "adam beats sgd",
+        False,
+    ),
+    (
+        "cifar_adam_beats_sgd",
+        lambda: cifar([0.40, 0.41, 0.39], [0.45, 0.46, 0.44]),
+        NOT,
+        "sgd beats adam",
+        False,
+    ),
+    (
+        "cifar_adam_beats_sgd",
+        lambda: cifar([0.45, 0.35, 0.40], [0.40, 0.41, 0.39]),
+        NOT,
+        "no clear winner",
+        False,
+    ),
+    ("cifar_adam_beats_sgd", lambda: cifar([0.45], [0.40, 0.41]), SETTLED, "too few runs", False),
+    ("cifar_adam_beats_sgd", lambda: cifar([], [0.40]), MEASURED, "lacks sgd or adam", False),
+    ("cifar_adam_beats_sgd", lambda: cifar([0.45, 0.46], [0.40, 0.41]), SUBSET, "", True),
+]
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "build", "expected", "text", "subset"),
+    SCENARIOS,
+    ids=[f"{s[0]}-{s[2]}" + ("-subset" if s[4] else "") for s in SCENARIOS],
+)
+def test_claim_status(claim_id, build, expected: str, text: str, subset: bool) -> None:
+    got, measured = status_of(claim_id, copy.deepcopy(build()), subset)
+    assert got == expected, measured
+    assert text in measured, measured
+
+
+def statuses_a_check_can_return(claim: dict, check: Callable) -> set[str]:
+    """Read off the check's source: reproduced / not, each `missing=` reason it sets,
+    "not measured" for `_not_run`, and "subset data" for a claim that needs full data."""
+    source = inspect.getsource(check)
+    reasons = set(re.findall(r'missing="([^"]+)"', source))
+    reasons |= set(re.findall(r'False, "(not [a-z]+)"\)', source))
+    if "_not_run(" in source:
+        reasons.add("not measured")
+    found = {REP, NOT} | {f"not comparable ({r})" for r in reasons}
+    if claim.get("needs_full_data"):
+        found.add(SUBSET)
+    return found
+
+
+def test_every_status_of_every_check_has_a_scenario() -> None:
+    tested: dict[str, set[str]] = {}
+    for claim_id, _, expected, _, _ in SCENARIOS:
+        tested.setdefault(claim_id, set()).add(expected)
+    missing = {}
+    for study, claims in CLAIMS.items():
+        for claim in claims:
+            can = statuses_a_check_can_return(claim, CHECKS[study][claim["id"]])
+            # a check that shares its function with another claim is covered by either
+            siblings = [
+                c["id"] for c in claims if CHECKS[study][c["id"]] is CHECKS[study][claim["id"]]
+            ]
+            seen = set().union(*(tested.get(s, set()) for s in siblings))
+            if can - seen:
+                missing[claim["id"]] = sorted(can - seen)
+    assert not missing, f"statuses without a scenario: {missing}"
