@@ -1,4 +1,4 @@
-"""DVC stage `mnist_schedule`: DigitClassifier with a fixed learning rate vs OneCycleLR."""
+"""DVC stage `mnist_schedule`: DigitClassifier with OneCycleLR (the fixed lr: mnist_lr's runs)."""
 
 from optstudy.core.stage import run_stage
 from optstudy.studies.mnist_schedule.run import STAGE, stage

@@ -65,6 +65,9 @@ def load_params(path: Path | str = PARAMS_FILE):
         raise ParamsError(
             f"{path}: data.datasets = {list(params.data.datasets)!r}: must include {missing}"
         )
+    errors = [e for study in STUDIES if study.consistent for e in study.consistent(params)]
+    if errors:
+        raise ParamsError(f"{path}: " + "; ".join(errors))
     return params
 
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures import make_cifar_dataset, make_idx_dataset, sha256, write_sums
+from fixtures import idx_bytes, make_cifar_dataset, make_idx_dataset, sha256, write_sums
 
 from optstudy.core.data import (
     DATASETS,
+    IDX_LABELS,
     MIRROR_VARIABLE,
     DataError,
     download,
@@ -26,6 +27,7 @@ from optstudy.core.data import (
     main,
     mirror_from_env,
     prepare,
+    read_idx,
     source_differs,
     verify,
 )
@@ -190,6 +192,23 @@ def test_wrong_format_file_is_refused(own_mirror: Path, tmp_path: Path) -> None:
         prepare("mnist", tmp_path / "raw", tmp_path / "prepared")
 
 
+@pytest.mark.parametrize("prefix", ["train", "t10k"])
+def test_labels_misaligned_with_their_images_are_refused(
+    own_mirror: Path, tmp_path: Path, prefix: str
+) -> None:
+    """Labels shifted by one against their images: valid IDX files with valid hashes and
+    labels in range, but the wrong label for every image. Nothing is written."""
+    path = own_mirror / "mnist" / f"{prefix}-labels-idx1-ubyte.gz"
+    labels = read_idx(path, IDX_LABELS)
+    path.write_bytes(idx_bytes(np.roll(labels, 1)))
+    write_sums(own_mirror / "mnist")
+    download("mnist", str(own_mirror), tmp_path / "raw")
+    split = "train" if prefix == "train" else "test"
+    with pytest.raises(DataError, match=f"the {split} labels do not match their images"):
+        prepare("mnist", tmp_path / "raw", tmp_path / "prepared")
+    assert not list((tmp_path / "prepared").glob("*.npz"))
+
+
 def test_verify_names_the_real_source(tmp_path: Path) -> None:
     path = tmp_path / "f.gz"
     path.write_bytes(b"payload")
@@ -270,3 +289,79 @@ def test_check_source_lists_the_downloads_to_force(
     assert "set but empty" in capsys.readouterr().err
     assert main(["check", "source"]) == 2
     assert "usage:" in capsys.readouterr().err
+
+
+@pytest.fixture
+def prepared(mirror: Path, tmp_path: Path) -> Path:
+    download("mnist", str(mirror), tmp_path / "raw")
+    prepare("mnist", tmp_path / "raw", tmp_path / "prepared")
+    return tmp_path / "prepared"
+
+
+def damage_truncated(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:1000])
+
+
+def damage_label_10(path: Path) -> None:
+    with np.load(path) as archive:
+        images, labels = archive["images"], archive["labels"].copy()
+    labels[3] = 10
+    np.savez(path, images=images, labels=labels)
+
+
+def damage_float_images(path: Path) -> None:
+    with np.load(path) as archive:
+        images, labels = archive["images"], archive["labels"]
+    np.savez(path, images=images[:, 0].astype(np.float32), labels=labels)
+
+
+def damage_no_labels(path: Path) -> None:
+    with np.load(path) as archive:
+        images = archive["images"]
+    np.savez(path, images=images)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (damage_truncated, "train.npz: not a prepared split"),
+        (damage_label_10, r"train.npz: labels span 0..10; expected 0..9"),
+        (damage_float_images, r"train.npz: images are float32 \(640, 28, 28\); expected uint8"),
+        (damage_no_labels, "train.npz: not a prepared split.*labels"),
+    ],
+    ids=["truncated", "label-10", "float-images", "no-labels"],
+)
+def test_a_damaged_prepared_split_is_one_line_naming_it(prepared: Path, damage, message) -> None:
+    damage(prepared / "train.npz")
+    with pytest.raises(DataError, match=message) as error:
+        load_split(prepared, "train")
+    assert "\n" not in str(error.value) and str(prepared / "train.npz") in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "payload", [b"\x80\x04\x95", b"not a pickle at all"], ids=["truncated", "garbage"]
+)
+def test_a_damaged_cifar_batch_names_the_archive_member(tmp_path: Path, payload: bytes) -> None:
+    make_cifar_dataset(
+        tmp_path / "mirror" / "cifar-10", 20, extra={"cifar-10-batches-py/data_batch_2": payload}
+    )
+    download("cifar10", str(tmp_path / "mirror"), tmp_path / "raw")
+    with pytest.raises(DataError, match="cifar-10-batches-py/data_batch_2: not a CIFAR-10 batch"):
+        prepare("cifar10", tmp_path / "raw", tmp_path / "prepared")
+    assert not (tmp_path / "prepared").exists()
+
+
+def test_a_failed_prepare_leaves_the_previous_folder_whole(
+    prepared: Path, own_mirror: Path, tmp_path: Path
+) -> None:
+    """The test split is refused after the train split parsed: nothing is replaced."""
+    before = {p.name: p.read_bytes() for p in prepared.iterdir()}
+    labels = own_mirror / "mnist" / "t10k-labels-idx1-ubyte.gz"
+    labels.write_bytes(idx_bytes(np.roll(read_idx(labels, IDX_LABELS), 1)))
+    write_sums(own_mirror / "mnist")
+    download("mnist", str(own_mirror), tmp_path / "raw2")
+    with pytest.raises(DataError, match="the test labels do not match"):
+        prepare("mnist", tmp_path / "raw2", prepared)
+    assert {p.name: p.read_bytes() for p in prepared.iterdir()} == before
+    assert [p.name for p in prepared.parent.iterdir() if p.name.startswith(".")] == []
+    assert oct((tmp_path / "raw").stat().st_mode & 0o777) != oct(0o700)  # not private

@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from project import dvc, ran_stages, repro_with, restore, set_params, sh
 
 from optstudy.core.params import read_yaml
@@ -76,6 +77,46 @@ def test_one_number_one_definition(project: Path) -> None:
     assert row.split("|")[2].strip().startswith(f"{100 * metrics['lr_0p001']['test_acc']:.2f}")
 
 
+def test_headline_numbers_are_the_stage_outputs_numbers(project: Path) -> None:
+    """Recomputed here from the training outputs alone (runs.json, results.json), without
+    the project's aggregation code: per-lr mean final accuracy over the healthy seeds,
+    collapsed seeds, the best lr, CIFAR means, a claim's value; then compared with
+    metrics.json and the report's tables."""
+    params = read_yaml(project / "params.yaml")
+    collapse_acc = params["mnist_lr"]["rules"]["collapse_acc"]
+    metrics = json.loads((project / "reports" / "metrics.json").read_text())
+    report = (project / "reports" / "report.md").read_text().splitlines()
+    means, collapsed, epoch1 = {}, 0, {}
+    for lr in params["mnist_lr"]["lrs"]:
+        runs = json.loads((project / f"data/mnist_lr/lr_{lr}/runs.json").read_text())["runs"]
+        healthy = [
+            r for r in runs if not r["diverged"] and r["epochs"][-1]["test_acc"] >= collapse_acc
+        ]
+        collapsed += len(runs) - len(healthy)
+        finals = [r["epochs"][-1]["test_acc"] for r in healthy]
+        means[lr] = sum(finals) / len(finals)
+        epoch1[lr] = sum(r["epochs"][0]["test_acc"] for r in healthy) / len(healthy)
+        key = "lr_" + format(lr, "g").replace(".", "p")
+        assert metrics["mnist_lr"][key]["test_acc"] == pytest.approx(means[lr], abs=1e-12)
+        row = next(line for line in report if line.startswith(f"| {lr:g} "))
+        cells = [c.strip() for c in row.split("|")[1:-1]]
+        assert cells[1].startswith(f"{100 * means[lr]:.2f}")
+        assert cells[4] == f"{len(runs) - len(healthy)} / {len(runs)}"
+    best = max(means, key=means.get)
+    assert metrics["mnist_lr"]["best_lr"] == best
+    assert metrics["mnist_lr"]["best_lr_test_acc"] == pytest.approx(means[best], abs=1e-12)
+    assert metrics["mnist_lr"]["collapsed_runs"] == collapsed
+    claim = next(line for line in report if "lr 1e-3: test accuracy after one epoch" in line)
+    assert f"{100 * epoch1[0.001]:.2f}" in claim.split("|")[4]
+    for name in params["cifar_mlp"]["optimizers"]:
+        result = json.loads((project / f"data/cifar_mlp/{name}/results.json").read_text())
+        finals = [r["epochs"][-1]["test_acc"] for r in result["runs"] if not r["diverged"]]
+        mean = sum(finals) / len(finals)
+        assert metrics["cifar_mlp"][f"{name}_test_acc"] == pytest.approx(mean, abs=1e-12)
+        row = next(line for line in report if re.match(rf"\| {name} +\| lr ", line))
+        assert f"{100 * mean:.2f}" in row
+
+
 def test_live_metrics_of_every_training_stage(project: Path) -> None:
     """Each training stage keeps its own small metrics file, complete at the end."""
     live = {p.stem: json.loads(p.read_text()) for p in (project / "reports/live").glob("*.json")}
@@ -114,8 +155,25 @@ def test_changing_one_lr_reruns_only_that_lr(project: Path) -> None:
 
 
 def test_changing_epochs_reruns_training_not_data(project: Path) -> None:
+    """The schedule and loss studies train with the sweep's settings, so they follow it."""
     with repro_with(project, mnist_lr__epochs=1) as ran:
-        assert ran == {"mnist_lr@0.001", "mnist_lr@0.003", "evaluate", "report"}
+        assert ran == {
+            "mnist_lr@0.001",
+            "mnist_lr@0.003",
+            "evaluate",
+            "mnist_schedule",
+            "mnist_loss",
+            "report",
+        }
+
+
+def test_changing_the_onecycle_peak_retrains_only_the_onecycle_arm(project: Path) -> None:
+    """The fixed-lr arm is mnist_lr@0.001's runs: nothing is trained twice."""
+    with repro_with(project, mnist_schedule__max_lr=0.02) as ran:
+        assert ran == {"mnist_schedule", "report"}
+    report = " ".join((project / "reports" / "report.md").read_text().split())
+    assert "The fixed-lr runs are shared: they are the `mnist_lr@0.001` runs" in report
+    assert "The cross-entropy runs are shared: they are the `mnist_lr@0.001` runs" in report
 
 
 def test_changing_an_xor_param_reruns_only_xor_and_the_report(project: Path) -> None:

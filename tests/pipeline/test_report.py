@@ -45,3 +45,15 @@ def test_missing_stage_output_names_the_stage(outputs: Path) -> None:
     shutil.rmtree(outputs / "data" / "cifar_mlp" / "adam")
     with pytest.raises(FileNotFoundError, match=r"cifar_mlp@adam"):
         build_report(load_params(outputs / "params.yaml"), root=outputs)
+
+
+def test_readme_quotes_the_committed_reports_finding() -> None:
+    """The README's first paragraph states the study's result: the committed report's
+    "Finding" sentence, word for word (regenerate the report, then update the README)."""
+    repo = Path(__file__).resolve().parents[2]
+    report = (repo / "reports" / "report.md").read_text(encoding="utf-8")
+    finding = next(line for line in report.splitlines() if line.startswith("**Finding.** "))
+    sentence = finding.removeprefix("**Finding.** ")
+    assert "full MNIST" in sentence and "verdict table in" in sentence
+    readme = (repo / "README.md").read_text(encoding="utf-8").split("\n\n")
+    assert sentence in readme[1], "README.md's first paragraph must quote the report's finding"

@@ -55,3 +55,17 @@ def stage_context(tmp_path: Path, monkeypatch) -> Callable[..., Context]:
         return Context(stage.render(stage.name, matrix), params)
 
     return make
+
+
+@pytest.fixture
+def trained_baseline(prepared_mnist: Path, stage_context, tmp_path: Path) -> Path:
+    """`mnist_lr@0.001`, 1 epoch, seed 0, trained in the test's folder (the runs that
+    mnist_schedule and mnist_loss share), with data/prepared/mnist where stages read it."""
+    from optstudy.studies.mnist_lr import run as lr_stage  # noqa: PLC0415 (a study's stage)
+
+    ctx = stage_context(lr_stage.STAGE, {"lr": "0.001"}, mnist_lr={"epochs": 1, "seeds": [0]})
+    out = tmp_path / "data" / "mnist_lr" / "lr_0.001"
+    lr_stage.train_lr(ctx, 1e-3, prepared_mnist, out)
+    (tmp_path / "data" / "prepared").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "data" / "prepared" / "mnist").symlink_to(prepared_mnist)
+    return out

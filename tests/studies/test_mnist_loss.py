@@ -83,21 +83,22 @@ def test_no_saturated_test_image_means_the_gradient_claim_cannot_hold() -> None:
     assert not check.held and check.measured == "no test image has p(true class) < 0.1"
 
 
-def test_stage_trains_both_losses_and_bins_the_gradients(
-    prepared_mnist: Path, stage_context, tmp_path: Path
+def test_stage_trains_mse_beside_the_shared_cross_entropy_runs(
+    trained_baseline: Path, stage_context, tmp_path: Path
 ) -> None:
     ctx = stage_context(
-        loss_stage.STAGE, mnist_loss={"epochs": 1, "seeds": [0], "probability_bins": 4}
+        loss_stage.STAGE, mnist_lr={"epochs": 1, "seeds": [0]}, mnist_loss={"probability_bins": 4}
     )
-    (tmp_path / "data" / "prepared").mkdir(parents=True)
-    (tmp_path / "data" / "prepared" / "mnist").symlink_to(prepared_mnist)  # where stage() reads
-    loss_stage.stage(ctx)
+    loss_stage.stage(ctx, trained_baseline)
+    assert list(read_json("data/mnist_loss/results.json")["runs"]) == ["mse"]
     results = STUDY.load(tmp_path, PARAMS)
-    assert results == read_json("data/mnist_loss/results.json")
     assert results["counts"] == {"train": 640, "test": 200}
     assert list(results["runs"]) == ["cross_entropy", "mse"]
     ce, mse = (results["runs"][k][0] for k in ("cross_entropy", "mse"))
+    assert ce == read_json(trained_baseline / "runs.json")["runs"][0]  # shared, not retrained
     assert ce["config"]["loss"] == "cross_entropy" and mse["config"]["loss"] == "mse"
+    changed = {k for k in ce["config"] if ce["config"][k] != mse["config"][k]}
+    assert changed == {"loss"}  # the same settings: only the loss differs
     assert ce["epochs"] != mse["epochs"]
     g = results["gradient_vs_probability"]
     assert g["bin_centers"] == [0.125, 0.375, 0.625, 0.875]
@@ -110,3 +111,13 @@ def test_stage_trains_both_losses_and_bins_the_gradients(
         "cross_entropy_final_acc": ce["epochs"][-1]["test_acc"],
         "mse_final_acc": mse["epochs"][-1]["test_acc"],
     }
+
+
+def test_a_baseline_folder_of_another_lr_is_refused(
+    trained_baseline: Path, stage_context, tmp_path: Path
+) -> None:
+    ctx = stage_context(
+        loss_stage.STAGE, mnist_lr={"epochs": 1, "seeds": [0]}, mnist_loss={"baseline_lr": 0.003}
+    )
+    with pytest.raises(ValueError, match="holds lr 0.001 runs, expected mnist_loss.baseline_lr"):
+        loss_stage.stage(ctx, trained_baseline)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from optstudy.core.io import read_json
+from optstudy.core.params import ParamsError
 from optstudy.registry import load_params
 from optstudy.studies.mnist_schedule import run as schedule_stage
 from optstudy.studies.mnist_schedule.report import STUDY
@@ -15,19 +16,31 @@ REPO = Path(__file__).resolve().parents[2]
 PARAMS = load_params(REPO / "params.yaml")
 
 
-def test_stage_differs_only_in_the_schedule(
-    prepared_mnist: Path, stage_context, tmp_path: Path
+def test_stage_trains_onecycle_with_the_sweeps_settings_and_shares_its_fixed_runs(
+    trained_baseline: Path, stage_context, tmp_path: Path
 ) -> None:
-    ctx = stage_context(schedule_stage.STAGE, mnist_schedule={"epochs": 1, "seeds": [0]})
-    (tmp_path / "data" / "prepared").mkdir(parents=True)
-    (tmp_path / "data" / "prepared" / "mnist").symlink_to(prepared_mnist)  # where stage() reads
+    ctx = stage_context(schedule_stage.STAGE, mnist_lr={"epochs": 1, "seeds": [0]})
     schedule_stage.stage(ctx)
+    assert list(read_json("data/mnist_schedule/results.json")["runs"]) == ["onecycle"]
     results = STUDY.load(tmp_path, PARAMS)
-    assert results == read_json("data/mnist_schedule/results.json")
     (fixed,), (onecycle,) = results["runs"]["fixed"], results["runs"]["onecycle"]
+    assert fixed == read_json(trained_baseline / "runs.json")["runs"][0]  # shared, not retrained
     assert fixed["batch_lrs"] == [] and len(onecycle["batch_lrs"][0]) == 640 // 64
     assert max(onecycle["batch_lrs"][0]) == pytest.approx(PARAMS.mnist_schedule.max_lr, rel=0.05)
     changed = {k for k in fixed["config"] if fixed["config"][k] != onecycle["config"][k]}
-    assert changed - {"pct_start"} == {"schedule", "max_lr"}  # 0.3 is also the default
+    assert changed - {"pct_start"} == {"schedule", "max_lr", "lr"}  # lr: set by OneCycleLR
     assert onecycle["config"]["pct_start"] == PARAMS.mnist_schedule.pct_start
     assert set(STUDY.metrics(results, PARAMS)) == {"fixed_final_acc", "onecycle_final_acc"}
+
+
+def test_a_baseline_lr_the_sweep_does_not_run_is_refused(tmp_path: Path) -> None:
+    text = (
+        (REPO / "params.yaml")
+        .read_text()
+        .replace(
+            "baseline_lr: 1.0e-3   # the fixed-lr arm", "baseline_lr: 3.0e-3   # the fixed-lr arm"
+        )
+    )
+    (tmp_path / "params.yaml").write_text(text)
+    with pytest.raises(ParamsError, match=r"mnist_schedule.baseline_lr = 0.003 must be one of"):
+        load_params(tmp_path / "params.yaml")

@@ -18,6 +18,7 @@ renamed only once verified, so nothing half-written is ever trusted. Prepared sp
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import os
@@ -29,12 +30,14 @@ import tarfile
 import tempfile
 import urllib.error
 import urllib.request
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from optstudy.core.io import atomic_open, read_json, write_json
+from optstudy.core.io import UMASK, atomic_open, read_json, write_json
 from optstudy.core.params import read_params_file
 
 CHUNK = 1 << 20
@@ -236,10 +239,7 @@ def download(name: str, mirror: str | None, out_dir: Path) -> tuple[dict, dict]:
     bytes are; the provenance says where they came from.
     """
     sources = official_sources(name) if mirror is None else mirror_sources(name, mirror)
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    with staged_folder(out_dir) as staging:
         files, origins = {}, {}
         for source in sources:
             target = staging / source.file
@@ -263,11 +263,23 @@ def download(name: str, mirror: str | None, out_dir: Path) -> tuple[dict, dict]:
             origins[source.file] = {"from": location, "verified_with": source.algorithm}
         manifest = {"dataset": name, "files": files}
         write_json(staging / MANIFEST, manifest)
+    source = "official" if mirror is None else f"mirror {mirror}"
+    return manifest, {"dataset": name, "source": source, "files": origins}
+
+
+@contextlib.contextmanager
+def staged_folder(out_dir: Path) -> Iterator[Path]:
+    """A fresh folder beside `out_dir` that replaces it only when the block succeeds, so a
+    failed or interrupted run never leaves a half-written or mixed folder that looks valid."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    os.chmod(staging, 0o777 & ~UMASK)  # mkdtemp makes 0700; outputs get the usual mode
+    try:
+        yield staging
         if out_dir.exists():
             shutil.rmtree(out_dir)
         staging.rename(out_dir)
-        source = "official" if mirror is None else f"mirror {mirror}"
-        return manifest, {"dataset": name, "source": source, "files": origins}
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -336,18 +348,21 @@ def parse_cifar(archive: Path, workdir: Path) -> dict[str, tuple[np.ndarray, np.
     root = workdir / "cifar-10-batches-py"
 
     def load(batch: str) -> tuple[np.ndarray, np.ndarray]:
+        member = f"{archive}: cifar-10-batches-py/{batch}"  # named in the archive, not in tmp
         path = root / batch
         if not path.is_file():
             raise DataError(f"{archive}: missing cifar-10-batches-py/{batch}")
-        with open(path, "rb") as handle:  # safe: the archive's checksum was verified
-            entry = pickle.load(handle, encoding="bytes")
         try:
+            with open(path, "rb") as handle:  # safe: the archive's checksum was verified
+                entry = pickle.load(handle, encoding="bytes")
             data = np.asarray(entry[b"data"], dtype=np.uint8)
             labels = np.asarray(entry[b"labels"], dtype=np.int64)
-        except (KeyError, TypeError) as exc:
-            raise DataError(f"{path}: not a CIFAR-10 batch ({exc})") from exc
+        except Exception as exc:  # unpickling garbage raises almost any type
+            raise DataError(
+                f"{member}: not a CIFAR-10 batch ({type(exc).__name__}: {exc})"
+            ) from None
         if data.ndim != 2 or data.shape[1] != 3072 or len(data) != len(labels):
-            raise DataError(f"{path}: expected N×3072 uint8 data with N labels")
+            raise DataError(f"{member}: expected N×3072 uint8 data with N labels")
         return data.reshape(-1, 3, 32, 32), labels
 
     train = [load(f"data_batch_{i}") for i in range(1, 6)]
@@ -362,6 +377,55 @@ def save_split(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
         np.savez(handle, images=images, labels=labels)
 
 
+MIN_LABEL_SIGNAL = 1.5  # × chance: what a nearest-class-mean classifier must at least reach
+LABEL_SAMPLE = 10_000  # images per side of the label check (evenly spaced): a few seconds
+
+
+def nearest_mean_accuracy(
+    fit: tuple[np.ndarray, np.ndarray], score: tuple[np.ndarray, np.ndarray], classes: int
+) -> float:
+    """Accuracy on `score` of the classifier that predicts the class whose mean image (over
+    `fit`) is nearest. Images that match their labels score far above chance (MNIST ≈ 80 %,
+    CIFAR-10 ≈ 27 %); labels shifted against their images score at chance (10 %)."""
+
+    def sample(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        step = max(1, len(labels) // LABEL_SAMPLE)
+        return images[::step].reshape(len(labels[::step]), -1).astype(np.float32), labels[::step]
+
+    (x, y), (xs, ys) = sample(*fit), sample(*score)
+    means = np.stack(
+        [
+            x[y == c].mean(axis=0) if np.any(y == c) else np.full(x.shape[1], np.inf)
+            for c in range(classes)
+        ]
+    )
+    distance = (means**2).sum(axis=1)[None, :] - 2 * xs @ np.nan_to_num(means, posinf=0).T
+    distance[:, ~np.isfinite(means).all(axis=1)] = np.inf  # a class absent from `fit`
+    return float(np.mean(distance.argmin(axis=1) == ys))
+
+
+def check_labels_match_images(name: str, raw_dir: Path, splits: dict) -> None:
+    """Refuse image and label files that do not belong together (e.g. shifted by one): a
+    nearest-class-mean classifier must beat chance by MIN_LABEL_SIGNAL on held-out images
+    of each split (train: fitted on its even images, scored on its odd ones; test: fitted
+    on the training split)."""
+    classes = len(spec(name).classes)
+    train_x, train_y = splits["train"]
+    fits = {
+        "train": ((train_x[::2], train_y[::2]), (train_x[1::2], train_y[1::2])),
+        "test": ((train_x, train_y), splits["test"]),
+    }
+    for split, (fit, score) in fits.items():
+        accuracy = nearest_mean_accuracy(fit, score, classes)
+        if accuracy < MIN_LABEL_SIGNAL / classes:
+            raise DataError(
+                f"{raw_dir}: the {split} labels do not match their images: a nearest-class-"
+                f"mean classifier gets {accuracy:.0%} of them right, chance is "
+                f"{1 / classes:.0%} (expected at least {MIN_LABEL_SIGNAL / classes:.0%}); "
+                "are the image and label files of the same split, in the same order?"
+            )
+
+
 def prepare(name: str, raw_dir: Path, out_dir: Path) -> dict:
     """Verify the raw files, parse them and write train.npz, test.npz and meta.json."""
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
@@ -374,10 +438,10 @@ def prepare(name: str, raw_dir: Path, out_dir: Path) -> dict:
             "train": parse_idx_split(raw_dir, "train"),
             "test": parse_idx_split(raw_dir, "t10k"),
         }
-    for split, (images, labels) in splits.items():
+    for split, (_, labels) in splits.items():
         if labels.min() < 0 or labels.max() >= len(spec(name).classes):
             raise DataError(f"{raw_dir}: {split} labels outside 0..{len(spec(name).classes) - 1}")
-        save_split(out_dir / f"{split}.npz", images, labels)
+    check_labels_match_images(name, raw_dir, splits)
     counts = {split: int(len(labels)) for split, (_, labels) in splits.items()}
     official = {"train": spec(name).official_train, "test": spec(name).official_test}
     meta = {
@@ -389,7 +453,10 @@ def prepare(name: str, raw_dir: Path, out_dir: Path) -> dict:
         "classes": list(spec(name).classes),
         "raw_sha256": {f: info["sha256"] for f, info in manifest["files"].items()},
     }
-    write_json(out_dir / "meta.json", meta)
+    with staged_folder(out_dir) as staging:
+        for split, (images, labels) in splits.items():
+            save_split(staging / f"{split}.npz", images, labels)
+        write_json(staging / "meta.json", meta)
     return meta
 
 
@@ -400,11 +467,31 @@ class Split:
 
 
 def load_split(prepared_dir: Path, split: str) -> Split:
+    """A prepared split, checked: a damaged or foreign file is one clear error naming it."""
     path = Path(prepared_dir) / f"{split}.npz"
     if not path.is_file():
         raise DataError(f"{path}: missing; run the prepare stage first")
-    with np.load(path, allow_pickle=False) as archive:
-        return Split(archive["images"], archive["labels"])
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            images, labels = archive["images"], archive["labels"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise DataError(
+            f"{path}: not a prepared split (an .npz of `images` and `labels`): {exc}; "
+            "rerun the prepare stage"
+        ) from None
+    if images.dtype != np.uint8 or images.ndim != 4:
+        raise DataError(f"{path}: images are {images.dtype} {images.shape}; expected uint8 N×C×H×W")
+    if labels.ndim != 1 or len(labels) != len(images) or labels.dtype.kind not in "iu":
+        raise DataError(
+            f"{path}: labels are {labels.dtype} {labels.shape}; expected {len(images)} integers"
+        )
+    meta = Path(prepared_dir) / "meta.json"
+    classes = len(read_json(meta)["classes"]) if meta.is_file() else None
+    if classes and len(labels) and (labels.min() < 0 or labels.max() >= classes):
+        raise DataError(
+            f"{path}: labels span {labels.min()}..{labels.max()}; expected 0..{classes - 1}"
+        )
+    return Split(images, labels)
 
 
 def split_train_val(split: Split, fraction: float, seed: int) -> tuple[Split, Split]:

@@ -124,3 +124,11 @@ def training_flops_per_sample(model: nn.Module, input_shape: tuple[int, ...]) ->
         for hook in hooks:
             hook.remove()
     return 6.0 * macs
+
+
+def load_digit_classifier(path, device: torch.device) -> tuple[DigitClassifier, dict]:
+    """A DigitClassifier checkpoint as `mnist_lr` writes it: (model, its meta)."""
+    checkpoint = torch.load(path, map_location=device, weights_only=True)
+    model = DigitClassifier().to(device=device, memory_format=torch.channels_last)
+    model.load_state_dict(checkpoint["state_dict"])
+    return model, checkpoint["meta"]

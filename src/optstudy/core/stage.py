@@ -40,6 +40,17 @@ class Stage:
             keys, models = ("runtime", *keys), {"runtime": Runtime, **models}
         return cls(name, keys, models)
 
+    @classmethod
+    def reading_sections(
+        cls, name: str, models: dict[str, type[Section]], runtime: bool = False
+    ) -> Stage:
+        """A stage that reads every key of each section's model (e.g. a study that trains
+        with another study's settings)."""
+        keys = tuple(f"{section}.{key}" for section, m in models.items() for key in m.model_fields)
+        if runtime:
+            keys, models = ("runtime", *keys), {"runtime": Runtime, **models}
+        return cls(name, keys, dict(models))
+
     def render(self, text: str, matrix: dict[str, str]) -> str:
         for name, value in matrix.items():
             text = text.replace(f"${{item.{name}}}", value)

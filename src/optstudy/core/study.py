@@ -48,6 +48,7 @@ class Study:
     summary: Callable[[ReportContext], str] | None = None  # a line for the report's summary
     headline: dict[str, str] = field(default_factory=dict)  # metric -> short label (compare)
     stages: Callable[[Any], list[str]] | None = None  # its DVC stage names (default: [name])
+    consistent: Callable[[Any], list[str]] | None = None  # params -> errors across sections
 
     def stage_names(self, params: Any) -> list[str]:
         """The stages whose provenance belongs to this study under `params`."""

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import statistics
+from pathlib import Path
 
 from optstudy.core.claims import Check
+from optstudy.core.io import read_json
 from optstudy.core.stats import final_stats, final_values, mean_curve, optimizer_verdict
-from optstudy.core.study import ReportContext, Study, final_accuracy_metrics, results_json
+from optstudy.core.study import ReportContext, Study, final_accuracy_metrics
 from optstudy.core.tables import claims_table, pct_pm, table
 from optstudy.studies.mnist_loss.figures import loss_study
 from optstudy.studies.mnist_loss.params import MnistLoss
+from optstudy.studies.mnist_lr.evaluate import baseline_errors, load_runs
 
 
 def ce_beats_mse(results: dict, params, claim: dict) -> Check:
@@ -55,8 +58,18 @@ def ce_gradients_survive(results: dict, params, claim: dict) -> Check:
 CHECKS = {"ce_beats_mse": ce_beats_mse, "ce_gradients_survive_saturation": ce_gradients_survive}
 
 
+def load(root: Path, params) -> dict:
+    """The MSE runs (this study's stage) beside the cross-entropy runs they are compared
+    with: `mnist_lr`'s runs at `baseline_lr`, shared rather than trained again."""
+    results = read_json(root / "data" / "mnist_loss" / "results.json")
+    lr = params.mnist_loss.baseline_lr
+    baseline = load_runs(root / "data" / "mnist_lr", [lr])[lr][1]
+    return {**results, "runs": {"cross_entropy": baseline["runs"], **results["runs"]}}
+
+
 def section(ctx: ReportContext) -> str:
     p, results, out = ctx.params.mnist_loss, ctx.results["mnist_loss"], ctx.out
+    base = ctx.params.mnist_lr
     loss_study(results, out / "figures" / "mnist_loss.png")
     rows = []
     for name, runs in results["runs"].items():
@@ -85,9 +98,11 @@ def section(ctx: ReportContext) -> str:
         )
     return f"""## Loss functions: cross-entropy vs MSE
 
-**Setup.** DigitClassifier, {p.optimizer} lr {p.lr:g}, batch {p.batch_size}, {p.epochs}
-epochs, seeds {", ".join(map(str, p.seeds))}; one model trained with cross-entropy, one
-with MSE between softmax outputs and one-hot targets.
+**Setup.** DigitClassifier, {base.optimizer} lr {p.baseline_lr:g}, batch {base.batch_size},
+{base.epochs} epochs, seeds {", ".join(map(str, base.seeds))}; one model trained with
+cross-entropy, one with MSE between softmax outputs and one-hot targets. The cross-entropy
+runs are shared: they are the `mnist_lr@{p.baseline_lr:g}` runs of the learning-rate sweep,
+not trained again; this study's stage trains only the MSE arm, with the sweep's settings.
 
 {table(rows, ["trained with", "test accuracy per epoch (%)", "final test accuracy"])}
 
@@ -121,7 +136,8 @@ Source claims:
 STUDY = Study(
     name="mnist_loss",
     params=MnistLoss,
-    load=results_json("mnist_loss"),
+    load=load,
+    consistent=lambda params: baseline_errors(params, "mnist_loss"),
     section=section,
     metrics=final_accuracy_metrics,
     checks=CHECKS,

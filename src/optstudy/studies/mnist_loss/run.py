@@ -1,19 +1,20 @@
-"""`mnist_loss`: the DigitClassifier trained with cross-entropy vs MSE(softmax, one-hot).
+"""`mnist_loss`: the DigitClassifier trained with MSE(softmax, one-hot), against cross-entropy.
 
-Same data, model, optimizer, epochs and seeds; only the loss changes. The stage also
-measures the gradient at the logits per test image, binned by p(true class).
+The cross-entropy arm is `mnist_lr`'s runs at `mnist_loss.baseline_lr` (shared, not trained
+again); this stage trains the MSE arm with the same settings, so only the loss changes. It
+also measures the gradient at the logits per test image for both arms' first seed, binned
+by p(true class).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from optstudy.core.io import write_json
-from optstudy.core.models import DigitClassifier
+from optstudy.core.models import DigitClassifier, load_digit_classifier
 from optstudy.core.stage import Context, Stage
 from optstudy.core.train import (
     TrainConfig,
@@ -22,9 +23,12 @@ from optstudy.core.train import (
     select_device,
     train_variants,
 )
-from optstudy.studies.mnist_loss.params import Training
+from optstudy.studies.mnist_loss.params import MseArm
+from optstudy.studies.mnist_lr.params import Training as LrTraining
 
-STAGE = Stage.reading("mnist_loss", "mnist_loss", Training, runtime=True)
+STAGE = Stage.reading_sections(
+    "mnist_loss", {"mnist_lr": LrTraining, "mnist_loss": MseArm}, runtime=True
+)
 LIVE_KEYS = ("train_loss", "test_loss", "test_acc")
 
 
@@ -55,21 +59,31 @@ def analytic_gradient_norms(p_true: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def run_loss_study(ctx: Context, prepared: Path) -> dict:
-    p, runtime = ctx.params["mnist_loss"], ctx.params["runtime"]
+def run_loss_study(ctx: Context, prepared: Path, baseline: Path) -> dict:
+    """Train the MSE arm; measure both arms' logit gradients on the test images (the
+    cross-entropy model: the baseline's first seed, as `mnist_lr` saved it)."""
+    base, p = ctx.params["mnist_lr"], ctx.params["mnist_loss"]
+    runtime = ctx.params["runtime"]
     device = select_device(runtime.device)
     tensors, _ = image_tensors(prepared, device)
     train, test = tensors["train"], tensors["test"]
-    check_batch_fits("mnist_loss.batch_size", p.batch_size, len(train[1]))
-    base = TrainConfig(
-        epochs=p.epochs,
-        batch_size=p.batch_size,
-        optimizer=p.optimizer,
-        lr=p.lr,
-        eval_batch_size=p.eval_batch_size,
+    check_batch_fits("mnist_lr.batch_size", base.batch_size, len(train[1]))
+    ce_model, meta = load_digit_classifier(baseline / f"model_seed{base.seeds[0]}.pt", device)
+    if meta["lr"] != p.baseline_lr:
+        raise ValueError(
+            f"{baseline}: holds lr {meta['lr']} runs, expected mnist_loss.baseline_lr = "
+            f"{p.baseline_lr}"
+        )
+    mse = TrainConfig(
+        epochs=base.epochs,
+        batch_size=base.batch_size,
+        optimizer=base.optimizer,
+        lr=p.baseline_lr,
+        momentum=base.momentum,
+        eval_batch_size=base.eval_batch_size,
+        loss="mse",
     )
-    configs = {loss: replace(base, loss=loss) for loss in ("cross_entropy", "mse")}
-    live = ctx.live(len(configs) * len(p.seeds), LIVE_KEYS)
+    live = ctx.live(len(base.seeds), LIVE_KEYS)
 
     def on_epoch(name: str, seed: int, record: dict) -> None:
         live.epoch(record, loss=name, seed=seed)
@@ -78,11 +92,12 @@ def run_loss_study(ctx: Context, prepared: Path) -> dict:
         lambda: DigitClassifier().to(device=device, memory_format=torch.channels_last),
         train,
         {"test": test},
-        configs,
-        p.seeds,
+        {"mse": mse},
+        base.seeds,
         runtime.threads,
         on_epoch,
     )
+    models = {"cross_entropy": ce_model, **models}
     ctx.provenance |= {"device": str(device), "train_seconds": seconds}
     results = {"counts": {"train": int(len(train[1])), "test": int(len(test[1]))}, "runs": runs}
     x, y = test
@@ -92,7 +107,10 @@ def run_loss_study(ctx: Context, prepared: Path) -> dict:
         model.eval()
         with torch.no_grad():
             logits = torch.cat(
-                [model(x[i : i + p.eval_batch_size]) for i in range(0, len(x), p.eval_batch_size)]
+                [
+                    model(x[i : i + base.eval_batch_size])
+                    for i in range(0, len(x), base.eval_batch_size)
+                ]
             )
         p_true = logits.softmax(1).gather(1, y[:, None])[:, 0].double().cpu().numpy()
         results_by_loss = {}
@@ -119,5 +137,6 @@ def run_loss_study(ctx: Context, prepared: Path) -> dict:
     return results
 
 
-def stage(ctx: Context) -> None:
-    write_json("data/mnist_loss/results.json", run_loss_study(ctx, Path("data/prepared/mnist")))
+def stage(ctx: Context, baseline: Path) -> None:
+    results = run_loss_study(ctx, Path("data/prepared/mnist"), baseline)
+    write_json("data/mnist_loss/results.json", results)

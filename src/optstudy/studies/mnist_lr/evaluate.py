@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from optstudy.core import figures
 from optstudy.core.data import DATASETS, load_split
 from optstudy.core.io import atomic_open, read_json, write_json
-from optstudy.core.models import DigitClassifier
+from optstudy.core.models import load_digit_classifier
 from optstudy.core.stage import Context, Stage
 from optstudy.core.train import predict, seed_everything, select_device, to_tensors
 from optstudy.studies.mnist_lr.params import Evaluation
@@ -40,11 +39,12 @@ def load_runs(root: Path, lrs: list[float]) -> dict[float, tuple[Path, dict]]:
     return {lr: found[lr] for lr in lrs}
 
 
-def load_model(path: Path, device: torch.device) -> tuple[DigitClassifier, dict]:
-    checkpoint = torch.load(path, map_location=device, weights_only=True)
-    model = DigitClassifier().to(device=device, memory_format=torch.channels_last)
-    model.load_state_dict(checkpoint["state_dict"])
-    return model, checkpoint["meta"]
+def baseline_errors(params, section: str) -> list[str]:
+    """A study that shares this sweep's runs at `<section>.baseline_lr` needs that lr run."""
+    lr, lrs = getattr(params, section).baseline_lr, params.mnist_lr.lrs
+    if lr in lrs:
+        return []
+    return [f"{section}.baseline_lr = {lr:g} must be one of mnist_lr.lrs = {list(lrs)}"]
 
 
 def evaluate_best(ctx: Context, runs_root: Path, prepared: Path, out_dir: Path) -> dict:
@@ -59,7 +59,7 @@ def evaluate_best(ctx: Context, runs_root: Path, prepared: Path, out_dir: Path) 
     folder, result = runs[best_lr]
     seed = first_healthy_run(result["runs"], p.rules)["seed"]
     device = select_device(runtime.device)
-    model, meta = load_model(folder / f"model_seed{seed}.pt", device)
+    model, meta = load_digit_classifier(folder / f"model_seed{seed}.pt", device)
     test = load_split(prepared, "test")
     x, _ = to_tensors(test, meta["mean"], meta["std"], device)
     predicted = predict(model, x, p.eval_batch_size).cpu().numpy()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from optstudy.core.claims import Check, epoch_text
+from optstudy.core.io import read_json
 from optstudy.core.stats import epochs_to_target, final_stats, mean_curve, mean_difference
-from optstudy.core.study import ReportContext, Study, final_accuracy_metrics, results_json
+from optstudy.core.study import ReportContext, Study, final_accuracy_metrics
 from optstudy.core.tables import claims_table, pct, pct_pm, table
+from optstudy.studies.mnist_lr.evaluate import baseline_errors, load_runs
 from optstudy.studies.mnist_schedule.figures import schedule_study
 from optstudy.studies.mnist_schedule.params import MnistSchedule
 
@@ -39,8 +42,18 @@ def onecycle_faster(results: dict, params, claim: dict) -> Check:
     return Check(f"{measured}; OneCycle − fixed = {diff.text(1, ' epochs', 2)}", diff.negative)
 
 
+def load(root: Path, params) -> dict:
+    """OneCycle's runs (this study's stage) beside the fixed-lr runs it is compared with:
+    `mnist_lr`'s runs at `baseline_lr`, shared rather than trained again."""
+    results = read_json(root / "data" / "mnist_schedule" / "results.json")
+    lr = params.mnist_schedule.baseline_lr
+    baseline = load_runs(root / "data" / "mnist_lr", [lr])[lr][1]
+    return {**results, "runs": {"fixed": baseline["runs"], **results["runs"]}}
+
+
 def section(ctx: ReportContext) -> str:
     p, results, out = ctx.params.mnist_schedule, ctx.results["mnist_schedule"], ctx.out
+    base = ctx.params.mnist_lr
     schedule_study(results, out / "figures" / "mnist_schedule.png")
     rows = []
     for name, runs in results["runs"].items():
@@ -58,10 +71,13 @@ def section(ctx: ReportContext) -> str:
     c = results["counts"]
     return f"""## Learning-rate schedules: fixed vs OneCycleLR
 
-**Setup.** DigitClassifier, {p.optimizer}, batch {p.batch_size}, {p.epochs} epochs, seeds
-{", ".join(map(str, p.seeds))}, {c["train"]:,} training / {c["test"]:,} test images. Fixed
-lr {p.lr:g} vs OneCycleLR (max_lr {p.max_lr:g}, pct_start {p.pct_start:g}, stepped every
-batch). "Converged": mean test accuracy ≥ {pct(p.rules.target_acc)}.
+**Setup.** DigitClassifier, {base.optimizer}, batch {base.batch_size}, {base.epochs} epochs,
+seeds {", ".join(map(str, base.seeds))}, {c["train"]:,} training / {c["test"]:,} test images.
+Fixed lr {p.baseline_lr:g} vs OneCycleLR (max_lr {p.max_lr:g}, pct_start {p.pct_start:g},
+stepped every batch). The fixed-lr runs are shared: they are the `mnist_lr@{p.baseline_lr:g}`
+runs of the learning-rate sweep, not trained again; this study's stage trains only
+OneCycle, with the sweep's settings. "Converged": mean test accuracy ≥
+{pct(p.rules.target_acc)}.
 
 {
         table(
@@ -81,7 +97,8 @@ Source claims:
 STUDY = Study(
     name="mnist_schedule",
     params=MnistSchedule,
-    load=results_json("mnist_schedule"),
+    load=load,
+    consistent=lambda params: baseline_errors(params, "mnist_schedule"),
     section=section,
     metrics=final_accuracy_metrics,
     checks={"onecycle_faster": onecycle_faster},
