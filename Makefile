@@ -13,7 +13,7 @@ ifneq ($(strip $(MIRROR)),)
 export OPTSTUDY_MIRROR := $(abspath $(MIRROR))
 endif
 
-.PHONY: help study test bench compare lint lock clean-venv
+.PHONY: help check-mirror study test bench compare lint lock clean-venv
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,7 +24,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
-study: $(STAMP)  ## run the pipeline (dvc repro); MIRROR=<folder> for offline data
+# A mirror that is neither a folder nor a URL stops here, before DVC removes any output.
+check-mirror:
+	@case "$(MIRROR)" in ""|http://*|https://*) ;; *) test -d "$(MIRROR)" || { \
+	  echo "error: MIRROR=$(MIRROR): no such folder (expected one folder per dataset with SHA256SUMS)" >&2; \
+	  exit 2; } ;; esac
+
+study: $(STAMP) check-mirror  ## run the pipeline (dvc repro); MIRROR=<folder> for offline data
 	@stale="$$($(PYTHON) -m optstudy.core.data check-source)" || exit 2; \
 	for stage in $$stale; do echo "source changed: forcing $$stage"; dvc repro -f -s $$stage || exit 1; done
 	dvc repro
@@ -32,7 +38,7 @@ study: $(STAMP)  ## run the pipeline (dvc repro); MIRROR=<folder> for offline da
 test: $(STAMP)  ## the test suite (offline, generated fixture data)
 	$(PYTHON) -m pytest -q
 
-bench: $(STAMP)  ## training throughput vs the seed-style loop (prints figures)
+bench: $(STAMP) check-mirror  ## speed vs the seed-style loop, % of matmul peak, study FLOPs (MIRROR=<folder> ok)
 	$(PYTHON) bench/bench.py mnist
 	$(PYTHON) bench/bench.py mlp
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -29,7 +30,8 @@ import numpy as np
 import torch
 from tabulate import tabulate
 
-from optstudy.core.data import load_split
+from optstudy.core.data import DATASETS, DataError, download, load_split, mirror_from_env, prepare
+from optstudy.core.io import read_json
 from optstudy.core.models import DigitClassifier, training_flops_per_sample
 from optstudy.core.numpy_nets import he_relu_mlp
 from optstudy.core.numpy_optim import Adam
@@ -42,7 +44,10 @@ from optstudy.core.train import (
     seed_everything,
     to_tensors,
 )
+from optstudy.registry import STUDIES, load_params
 from optstudy.studies.cifar_mlp.run import standardised_splits, train_numpy
+
+BENCH_DATA = Path("data/bench")  # git-ignored, like every DVC output under data/
 
 
 class SeedDigitClassifier(torch.nn.Module):
@@ -77,13 +82,15 @@ def matmul_peak_gflops(size: int = 2048, repeats: int = 10) -> float:
     return 2 * size**3 * repeats / (time.perf_counter() - start) / 1e9
 
 
-def project_loop(prepared: Path, samples: int) -> float:
+def project_loop(prepared: Path, samples: int, track_norms: bool = True) -> float:
     split = load_split(prepared, "train")
     mean, std = channel_stats(split.images)
     x, y = to_tensors(split, mean, std, torch.device("cpu"))
     x, y = x[:samples], y[:samples]
     seed_everything(0, torch.get_num_threads())
-    config = TrainConfig(epochs=1, batch_size=64, optimizer="adam", lr=1e-3)
+    config = TrainConfig(
+        epochs=1, batch_size=64, optimizer="adam", lr=1e-3, track_norms=track_norms
+    )
     fit(
         DigitClassifier().to(memory_format=torch.channels_last),
         (x[:640], y[:640]),
@@ -185,18 +192,30 @@ def numpy_mlp_seconds(prepared: Path, samples: int) -> dict[str, float]:
     return timings
 
 
+def median_rate(measure, repeats: int) -> float:
+    return statistics.median(measure() for _ in range(repeats))
+
+
 def mnist_part(args: argparse.Namespace) -> None:
-    peak = matmul_peak_gflops()
+    peak = statistics.median(matmul_peak_gflops() for _ in range(args.repeats))
     flops = training_flops_per_sample(DigitClassifier(), (1, 28, 28))
+    n, r = args.samples, args.repeats
     # The seed-style loop runs first, with the allocator as the seed left it; then again
     # after the project's allocator setting, to show how much of the gap that alone closes.
     results = {
-        "seed style (DataLoader + ToTensor/Normalize)": seed_style_loop(args.raw, args.samples)
+        "seed style (DataLoader + ToTensor/Normalize)": median_rate(
+            lambda: seed_style_loop(args.raw, n), r
+        )
     }
     keep_freed_memory()
-    results["seed style + project's allocator setting"] = seed_style_loop(args.raw, args.samples)
-    results["project (tensors in memory, channels_last)"] = project_loop(
-        args.prepared, args.samples
+    results["seed style + project's allocator setting"] = median_rate(
+        lambda: seed_style_loop(args.raw, n), r
+    )
+    results["project (tensors in memory, channels_last)"] = median_rate(
+        lambda: project_loop(args.prepared, n), r
+    )
+    results["project without per-step gradient norms"] = median_rate(
+        lambda: project_loop(args.prepared, n, track_norms=False), r
     )
     rows = [
         [
@@ -208,14 +227,39 @@ def mnist_part(args: argparse.Namespace) -> None:
         for name, rate in results.items()
     ]
     print(
-        f"\nDigitClassifier training, Adam, batch 64, fp32, {args.samples} images, "
-        f"{args.threads} threads; fp32 matmul peak {peak:.0f} GFLOP/s"
+        f"\nDigitClassifier training, Adam, batch 64, fp32, {n} images, {args.threads} threads, "
+        f"median of {r} runs; fp32 matmul peak {peak:.0f} GFLOP/s; "
+        f"{flops / 1e6:.1f} MFLOP per training sample"
     )
     print(tabulate(rows, headers=["loop", "samples/s", "GFLOP/s", "of matmul peak"]))
     rates = list(results.values())
     print(
         f"speed-up over the seed-style loop: {rates[2] / rates[0]:.2f}x (target >= 2.0x); "
-        f"over seed style + allocator setting: {rates[2] / rates[1]:.2f}x"
+        f"over seed style + allocator setting: {rates[2] / rates[1]:.2f}x; "
+        f"gradient-norm tracking costs {100 * (rates[3] / rates[2] - 1):.1f} % of the step"
+    )
+    study_cost(peak, rates[2] * flops / 1e9)
+
+
+def study_cost(peak: float, achieved: float) -> None:
+    """The default study's arithmetic (params.yaml, full datasets) and what it implies."""
+    params = load_params(Path("params.yaml"))
+    counts, used = {}, []
+    for name, spec in DATASETS.items():  # the prepared data where there is some, else full
+        metas = [root / name / "meta.json" for root in (Path("data/prepared"), BENCH_DATA)]
+        meta = next((read_json(m) for m in metas if m.is_file()), None)
+        counts[name] = (
+            meta["counts"] if meta else {"train": spec.official_train, "test": spec.official_test}
+        )
+        used.append(f"{name} {counts[name]['train']:,}/{counts[name]['test']:,}")
+    flops = {s.name: s.flops(params, counts) for s in STUDIES if s.flops}
+    total = sum(flops.values())
+    print(
+        f"\nDefault study (params.yaml; train/test images: {', '.join(used)}): "
+        + ", ".join(f"{name} {amount / 1e12:.1f}" for name, amount in flops.items())
+        + f" TFLOP; total {total / 1e12:.1f} TFLOP of conv and linear layers.\n"
+        f"Lower bound at the matmul peak: {total / peak / 1e9 / 60:.1f} min; at the project "
+        f"loop's rate ({achieved:.0f} GFLOP/s): {total / achieved / 1e9 / 60:.1f} min."
     )
 
 
@@ -228,6 +272,20 @@ def mlp_part(args: argparse.Namespace) -> None:
     print(tabulate([[k, f"{v:.2f}"] for k, v in seconds.items()], headers=["loop", "s/epoch"]))
     source, project = seconds.values()
     print(f"speed-up over the source style: {source / project:.2f}x (target >= 2.5x)")
+
+
+def dataset_folders(name: str, raw: Path | None, prepared: Path) -> tuple[Path, Path]:
+    """The pipeline's raw and prepared folders if `make study` made them; else downloaded
+    (from $OPTSTUDY_MIRROR, set by `make bench MIRROR=...`, or the official source) and
+    prepared once into data/bench/, so the benchmark runs on a fresh clone."""
+    if prepared.is_dir() and (raw is None or raw.is_dir()):
+        return raw, prepared
+    bench_raw, bench_prepared = BENCH_DATA / "raw" / name, BENCH_DATA / "prepared" / name
+    if not (bench_prepared / "meta.json").is_file():
+        print(f"{prepared} missing: fetching {name} into {BENCH_DATA}/ for the benchmark")
+        download(name, mirror_from_env(), bench_raw)
+        prepare(name, bench_raw, bench_prepared)
+    return bench_raw, bench_prepared
 
 
 def main() -> None:
@@ -244,11 +302,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--cifar", type=Path, default=Path("data/prepared/cifar10"))
     parser.add_argument("--cifar-samples", type=int, default=4480, help="CIFAR images per epoch")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs; medians shown")
     args = parser.parse_args()
-    paths = (args.raw, args.prepared) if args.part == "mnist" else (args.cifar,)
-    for path in paths:
-        if not path.is_dir():
-            raise SystemExit(f"error: {path} missing; run `make study` (download/prepare) first")
+    try:
+        if args.part == "mnist":
+            args.raw, args.prepared = dataset_folders("mnist", args.raw, args.prepared)
+        else:
+            _, args.cifar = dataset_folders("cifar10", None, args.cifar)
+    except DataError as exc:
+        raise SystemExit(f"error: {exc}") from None
     torch.set_num_threads(args.threads)
     mnist_part(args) if args.part == "mnist" else mlp_part(args)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from optstudy.core.claims import NOT_REPRODUCED, REPRODUCED, Checked, check_claims, load_claims
+from optstudy.core.cost import tflop
 from optstudy.core.io import read_json, write_json, write_text
 from optstudy.core.study import ReportContext
 from optstudy.core.tables import all_claims_table, table
@@ -66,11 +67,29 @@ nor refutes it.
 """
 
 
-def provenance_section(provenance: dict[str, dict]) -> str:
-    """Where and how long each stage ran (from data/provenance, never from the results)."""
+def provenance_section(provenance: dict[str, dict], flops: dict[str, float]) -> str:
+    """Where and how long each stage ran (from data/provenance, never from the results),
+    and the arithmetic the studies did: `flops` by study, its stages' wall time beside it."""
     rows = [[name, f"{p['seconds']:.1f} s"] for name, p in provenance.items()]
     total = sum(p["seconds"] for p in provenance.values())
     rows.append(["**total**", f"{total / 60:.1f} min"])
+    cost_rows = []
+    for study, amount in flops.items():
+        names = [n for n in provenance if n == study or n.startswith(f"{study}@")]
+        seconds = sum(provenance[n]["seconds"] for n in names)
+        rate = f"{amount / seconds / 1e9:.1f}" if seconds else "n/a"
+        cost_rows.append([study, tflop(amount), f"{seconds / 60:.1f} min", rate])
+    all_flops = sum(flops.values())
+    cost_rows.append(
+        [
+            "**all studies**",
+            tflop(all_flops),
+            f"{total / 60:.1f} min",
+            f"{all_flops / total / 1e9:.1f}",
+        ]
+        if total
+        else ["**all studies**", tflop(all_flops), "n/a", "n/a"]
+    )
     trained = [p for p in provenance.values() if "device" in p]  # stages that ran torch
     facts = []
     if trained:
@@ -81,7 +100,23 @@ def provenance_section(provenance: dict[str, dict]) -> str:
             ["torch, threads", f"{first.get('torch', 'n/a')}, {first.get('torch_threads', 'n/a')}"],
             ["numpy, python", f"{first.get('numpy', 'n/a')}, {first['python']}"],
         ]
-    return table(facts, ["", "value"]) + "\n\n" + table(rows, ["stage", "wall time"])
+    cost = table(cost_rows, ["study", "arithmetic (conv + linear)", "its stages' time", "GFLOP/s"])
+    return (
+        table(facts, ["", "value"])
+        + "\n\n"
+        + table(rows, ["stage", "wall time"])
+        + "\n\nArithmetic of the conv and linear layers (fp32; a lower bound on the work: "
+        + "activations, optimizer steps and data movement not counted), and the rate it was "
+        + "done at over each study's stages' wall time (`make bench` measures this machine's "
+        + "fp32 matmul peak to compare with):\n\n"
+        + cost
+    )
+
+
+def study_flops(params, meta: dict[str, dict]) -> dict[str, float]:
+    """Each study's arithmetic under `params` on the data it was prepared with."""
+    counts = {name: m["counts"] for name, m in meta.items()}
+    return {s.name: s.flops(params, counts) for s in STUDIES if s.flops}
 
 
 def read_provenance(root: Path, params) -> dict[str, dict]:
@@ -146,7 +181,7 @@ Source claims ({len(statuses)}): **{counts["reproduced"]} reproduced**,
 
 {data_table}
 
-{provenance_section(provenance)}
+{provenance_section(provenance, study_flops(params, meta))}
 """
     write_text(out / "report.md", text)
     return text

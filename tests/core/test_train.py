@@ -185,3 +185,41 @@ def test_train_variants_trains_every_config_for_every_seed(tensors) -> None:
         acc = (first(test[0]).argmax(1) == test[1]).double().mean().item()
     assert acc == pytest.approx(runs["fast"][0]["epochs"][-1]["test_acc"])
     assert runs["fast"][0]["epochs"] != runs["slow"][0]["epochs"]
+
+
+SYNCING = ("item", "cpu", "tolist", "numpy", "__bool__", "__float__", "__int__", "__index__")
+
+
+@pytest.mark.parametrize("schedule", ["constant", "onecycle"])
+def test_the_training_step_makes_no_host_sync_per_batch(monkeypatch, schedule: str) -> None:
+    """Every call that would wait for a GPU (a tensor read on the host) is counted during
+    one epoch; the count does not grow with the number of batches, so none is per step."""
+    calls = {"n": 0}
+    for name in SYNCING:
+        original = getattr(torch.Tensor, name)
+
+        def counted(self, *args, __original=original, **kwargs):
+            calls["n"] += 1
+            return __original(self, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, name, counted)
+
+    def syncs_in_one_epoch(batches: int) -> int:
+        generator = torch.Generator().manual_seed(0)
+        x = torch.randn(batches * 16, 1, 28, 28, generator=generator)
+        y = torch.randint(0, 10, (batches * 16,), generator=generator)
+        config = TrainConfig(
+            epochs=1,
+            batch_size=16,
+            optimizer="adam",
+            lr=1e-3,
+            log_every=0,
+            schedule=schedule,
+            max_lr=1e-2,
+        )
+        calls["n"] = 0
+        fit(DigitClassifier(), (x, y), {"test": (x[:32], y[:32])}, config)
+        return calls["n"]
+
+    few, many = syncs_in_one_epoch(3), syncs_in_one_epoch(12)
+    assert few == many and few > 0  # the per-epoch reads (losses, norms, accuracy) are seen

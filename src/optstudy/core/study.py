@@ -49,6 +49,7 @@ class Study:
     headline: dict[str, str] = field(default_factory=dict)  # metric -> short label (compare)
     stages: Callable[[Any], list[str]] | None = None  # its DVC stage names (default: [name])
     consistent: Callable[[Any], list[str]] | None = None  # params -> errors across sections
+    flops: Callable[[Any, dict[str, dict]], float] | None = None  # (params, counts) -> FLOPs
 
     def stage_names(self, params: Any) -> list[str]:
         """The stages whose provenance belongs to this study under `params`."""

@@ -10,6 +10,7 @@ import numpy as np
 
 from optstudy.core import figures
 from optstudy.core.claims import Check
+from optstudy.core.cost import mlp_epoch_flops
 from optstudy.core.data import CIFAR_CLASSES, load_split
 from optstudy.core.io import atomic_open, read_json
 from optstudy.core.stats import (
@@ -281,6 +282,14 @@ def summary(ctx: ReportContext) -> str:
     )
 
 
+def flops(params, counts: dict[str, dict]) -> float:
+    """Every seed of every optimizer: training, then validation and test passes."""
+    p, c = params.cifar_mlp, counts["cifar10"]
+    val = round(c["train"] * p.val_fraction)
+    per_epoch = mlp_epoch_flops([3 * 32 * 32, *p.hidden, 10], c["train"] - val, val + c["test"])
+    return len(p.optimizers) * len(p.seeds) * p.epochs * per_epoch
+
+
 STUDY = Study(
     name="cifar_mlp",
     params=CifarMlp,
@@ -294,4 +303,5 @@ STUDY = Study(
     stages=lambda params: (
         [f"cifar_mlp@{o}" for o in params.cifar_mlp.optimizers] + ["cifar_mlp_torch"]
     ),
+    flops=flops,
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from optstudy.core.cost import epoch_flops
+from optstudy.core.models import DeepMLP
 from optstudy.core.stats import layer_weight_norms
 from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import pct, sci, table
@@ -95,6 +97,13 @@ def metrics(results: dict, params) -> dict:
     }
 
 
+def flops(params, counts: dict[str, dict]) -> float:
+    p, c = params.grad_flow, counts["mnist"]
+    val = round(c["train"] * p.val_fraction)
+    net = DeepMLP(p.depth, p.width, "relu")
+    return len(p.activations) * p.epochs * epoch_flops(net, (1, 28, 28), c["train"] - val, val)
+
+
 STUDY = Study(
     name="grad_flow",
     params=GradFlow,
@@ -102,4 +111,5 @@ STUDY = Study(
     section=section,
     metrics=metrics,
     dataset="mnist",
+    flops=flops,
 )

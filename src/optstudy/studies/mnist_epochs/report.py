@@ -7,7 +7,9 @@ import statistics
 from pathlib import Path
 
 from optstudy.core.claims import Check, in_range
+from optstudy.core.cost import epoch_flops
 from optstudy.core.io import atomic_open
+from optstudy.core.models import SimpleCNN
 from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import claims_table, num, pct, table
 from optstudy.studies.mnist_epochs.figures import epochs_study
@@ -193,6 +195,14 @@ def metrics(results: dict, params) -> dict:
     }
 
 
+def flops(params, counts: dict[str, dict]) -> float:
+    """Every epoch up to max_epochs: training, then validation and test passes."""
+    p, c = params.mnist_epochs, counts["mnist"]
+    val = round(c["train"] * p.val_fraction)
+    per_epoch = epoch_flops(SimpleCNN(), (1, 28, 28), c["train"] - val, val + c["test"])
+    return p.max_epochs * per_epoch
+
+
 STUDY = Study(
     name="mnist_epochs",
     params=MnistEpochs,
@@ -202,4 +212,5 @@ STUDY = Study(
     checks=CHECKS,
     dataset="mnist",
     headline={"best_epoch": "best ep"},
+    flops=flops,
 )

@@ -6,7 +6,9 @@ import statistics
 from pathlib import Path
 
 from optstudy.core.claims import Check
+from optstudy.core.cost import epoch_flops
 from optstudy.core.io import read_json
+from optstudy.core.models import DigitClassifier
 from optstudy.core.stats import final_stats, final_values, mean_curve, optimizer_verdict
 from optstudy.core.study import ReportContext, Study, final_accuracy_metrics
 from optstudy.core.tables import claims_table, pct_pm, table
@@ -133,6 +135,15 @@ Source claims:
 """
 
 
+def flops(params, counts: dict[str, dict]) -> float:
+    """The MSE arm only (the cross-entropy arm is mnist_lr's), plus both gradient passes."""
+    base, c = params.mnist_lr, counts["mnist"]
+    per_epoch = epoch_flops(DigitClassifier(), (1, 28, 28), c["train"], c["test"])
+    return len(base.seeds) * base.epochs * per_epoch + epoch_flops(
+        DigitClassifier(), (1, 28, 28), 0, 2 * c["test"]
+    )
+
+
 STUDY = Study(
     name="mnist_loss",
     params=MnistLoss,
@@ -142,4 +153,5 @@ STUDY = Study(
     metrics=final_accuracy_metrics,
     checks=CHECKS,
     dataset="mnist",
+    flops=flops,
 )

@@ -7,7 +7,9 @@ import statistics
 from pathlib import Path
 
 from optstudy.core.claims import Check, Checked
+from optstudy.core.cost import epoch_flops
 from optstudy.core.io import atomic_open, read_json
+from optstudy.core.models import DigitClassifier
 from optstudy.core.stats import mean_difference, position, pp, proportion_interval
 from optstudy.core.study import ReportContext, Study
 from optstudy.core.tables import claims_table, lr_key, num, pct, pct_pm, seeds, table
@@ -479,6 +481,13 @@ def metrics(results: dict, params) -> dict:
     }
 
 
+def flops(params, counts: dict[str, dict]) -> float:
+    """Every seed at every lr: training and a test pass per epoch."""
+    p, c = params.mnist_lr, counts["mnist"]
+    per_epoch = epoch_flops(DigitClassifier(), (1, 28, 28), c["train"], c["test"])
+    return len(p.lrs) * len(p.seeds) * p.epochs * per_epoch
+
+
 STUDY = Study(
     name="mnist_lr",
     params=MnistLr,
@@ -490,4 +499,5 @@ STUDY = Study(
     summary=summary,
     headline={"best_lr": "best lr", "best_lr_test_acc": "its acc"},
     stages=lambda params: [f"mnist_lr@{lr}" for lr in params.mnist_lr.lrs] + ["evaluate"],
+    flops=flops,
 )

@@ -6,7 +6,9 @@ import math
 from pathlib import Path
 
 from optstudy.core.claims import Check, epoch_text
+from optstudy.core.cost import epoch_flops
 from optstudy.core.io import read_json
+from optstudy.core.models import DigitClassifier
 from optstudy.core.stats import epochs_to_target, final_stats, mean_curve, mean_difference
 from optstudy.core.study import ReportContext, Study, final_accuracy_metrics
 from optstudy.core.tables import claims_table, pct, pct_pm, table
@@ -94,6 +96,13 @@ Source claims:
 """
 
 
+def flops(params, counts: dict[str, dict]) -> float:
+    """The OneCycle arm only: the fixed-lr arm is mnist_lr's (counted there)."""
+    base, c = params.mnist_lr, counts["mnist"]
+    per_epoch = epoch_flops(DigitClassifier(), (1, 28, 28), c["train"], c["test"])
+    return len(base.seeds) * base.epochs * per_epoch
+
+
 STUDY = Study(
     name="mnist_schedule",
     params=MnistSchedule,
@@ -103,4 +112,5 @@ STUDY = Study(
     metrics=final_accuracy_metrics,
     checks={"onecycle_faster": onecycle_faster},
     dataset="mnist",
+    flops=flops,
 )
