@@ -11,6 +11,7 @@ import torch
 from fixtures import synthetic_images
 
 from optstudy.core.data import Split, split_train_val
+from optstudy.core.graph import autograd_graph, mermaid
 from optstudy.core.io import json_safe
 from optstudy.core.models import DigitClassifier, training_flops_per_sample
 from optstudy.core.train import (
@@ -223,3 +224,19 @@ def test_the_training_step_makes_no_host_sync_per_batch(monkeypatch, schedule: s
 
     few, many = syncs_in_one_epoch(3), syncs_in_one_epoch(12)
     assert few == many and few > 0  # the per-epoch reads (losses, norms, accuracy) are seen
+
+
+def test_the_autograd_graph_reaches_every_parameter() -> None:
+    model = DigitClassifier().train()
+    loss = torch.nn.functional.cross_entropy(model(torch.zeros(1, 1, 28, 28)), torch.tensor([0]))
+    graph = autograd_graph(loss, dict(model.named_parameters()))
+    assert graph.parameters == sorted(name for name, _ in model.named_parameters())
+    chart = mermaid(graph)
+    assert chart.startswith("flowchart TB") and '("features.0.weight (32, 1, 3, 3)")' in chart
+    assert "NllLoss" in chart and chart.count("Convolution") == 2
+    frozen = DigitClassifier()
+    frozen.features[0].weight.requires_grad_(False)  # not a leaf of the graph any more
+    loss = torch.nn.functional.cross_entropy(frozen(torch.zeros(1, 1, 28, 28)), torch.tensor([0]))
+    assert (
+        "features.0.weight" not in autograd_graph(loss, dict(frozen.named_parameters())).parameters
+    )

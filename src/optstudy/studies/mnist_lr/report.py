@@ -6,8 +6,12 @@ import math
 import statistics
 from pathlib import Path
 
+import torch
+import torch.nn.functional as F
+
 from optstudy.core.claims import Check, Checked
 from optstudy.core.cost import epoch_flops
+from optstudy.core.graph import autograd_graph, mermaid
 from optstudy.core.io import atomic_open, read_json
 from optstudy.core.models import DigitClassifier
 from optstudy.core.stats import mean_difference, position, pp, proportion_interval
@@ -341,6 +345,14 @@ def verdict_comparison(results: dict, checked: list[Checked]) -> str:
     return table(rows, ["lr", "label", "source", "this study", "same"])
 
 
+def digit_classifier_graph() -> str:
+    """The autograd graph of the DigitClassifier's training loss on one image, as mermaid
+    (train mode: dropout is the `Mul` by its mask)."""
+    model = DigitClassifier().train()
+    loss = F.cross_entropy(model(torch.zeros(1, 1, 28, 28)), torch.tensor([0]))
+    return mermaid(autograd_graph(loss, dict(model.named_parameters())))
+
+
 def write_curves(results: dict, path: Path) -> None:
     """Long-format per-epoch means over the healthy seeds, one series per lr (`dvc plots`)."""
     with atomic_open(path) as handle:
@@ -417,6 +429,15 @@ healthy seed: {pct(evaluation["test_acc"])}, {evaluation["errors"]} errors):
 ![confusion matrix](evaluate/confusion.png)
 
 ![correct and wrong predictions](evaluate/predictions.png)
+
+**The graph backprop walks.** The DigitClassifier's training loss, from its autograd graph
+(`loss.grad_fn` and `next_functions`, `src/optstudy/core/graph.py`): operations as boxes,
+parameters with their shapes as rounded nodes; gradients flow from the loss at the bottom
+back up to every parameter.
+
+```mermaid
+{digit_classifier_graph()}
+```
 
 Source claims:
 
