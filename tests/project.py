@@ -26,6 +26,7 @@ ALL_STAGES = {
     "mnist_lr@0.001",
     "mnist_lr@0.003",
     "evaluate",
+    "landscape",
     "xor_numpy",
     "xor_torch",
     "backprop",

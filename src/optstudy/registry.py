@@ -24,6 +24,7 @@ from optstudy.studies.backprop.report import STUDY as backprop
 from optstudy.studies.cifar_mlp.report import STUDY as cifar_mlp
 from optstudy.studies.gd_basics.report import STUDY as gd_basics
 from optstudy.studies.grad_flow.report import STUDY as grad_flow
+from optstudy.studies.landscape.report import STUDY as landscape
 from optstudy.studies.mnist_epochs.report import STUDY as mnist_epochs
 from optstudy.studies.mnist_loss.report import STUDY as mnist_loss
 from optstudy.studies.mnist_lr.report import STUDY as mnist_lr
@@ -33,6 +34,7 @@ from optstudy.studies.xor.report import TORCH_STUDY as xor_torch
 
 STUDIES: tuple[Study, ...] = (
     mnist_lr,
+    landscape,
     xor_numpy,
     xor_torch,
     backprop,

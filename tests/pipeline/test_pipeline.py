@@ -150,7 +150,7 @@ def test_report_is_byte_identical_when_rerun(project: Path) -> None:
 
 def test_changing_one_lr_reruns_only_that_lr(project: Path) -> None:
     with repro_with(project, mnist_lr__lrs=[1.0e-3, 2.0e-3]) as ran:
-        assert ran == {"mnist_lr@0.002", "evaluate", "report"}
+        assert ran == {"mnist_lr@0.002", "evaluate", "landscape", "report"}
         assert "| lr=0.002 " in (project / "reports" / "report.md").read_text()
 
 
@@ -161,6 +161,7 @@ def test_changing_epochs_reruns_training_not_data(project: Path) -> None:
             "mnist_lr@0.001",
             "mnist_lr@0.003",
             "evaluate",
+            "landscape",
             "mnist_schedule",
             "mnist_loss",
             "report",

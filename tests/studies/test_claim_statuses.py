@@ -251,6 +251,32 @@ def cifar(adam: list[float], sgd: list[float]) -> dict:
     }
 
 
+# --------------------------------------------------------------------------- landscape
+
+BOWL = [[(a * a + b * b) for a in (-1, 0, 1)] for b in (-1, 0, 1)]
+BUMPY = [[1.0, 0.5, 1.0], [0.5, 0.8, 0.5], [1.0, 0.5, 1.0]]  # the centre curves down
+
+
+def landscape(tops: dict[float, list[float]], plane=BUMPY, min_eigen=-0.1, acc=0.99) -> dict:
+    return {
+        "models": {
+            str(lr): {
+                str(seed): {
+                    "final_test_acc": acc,
+                    "diverged": False,
+                    "plane": {"train": plane},
+                    "top_eigenvalue": top,
+                    "min_eigenvalue": min_eigen,
+                }
+                for seed, top in enumerate(values)
+            }
+            for lr, values in tops.items()
+        }
+    }
+
+
+FLATTER = {1e-4: [9.0, 8.8, 9.1], 1e-3: [1.7, 1.1, 1.4]}
+
 # --------------------------------------------------------------------------- scenarios
 
 A3, B3 = [0.9926, 0.9932, 0.9922], [0.9815, 0.9819, 0.9813]  # clearly apart over 3 seeds
@@ -392,6 +418,30 @@ SCENARIOS: list[Scenario] = [
         False,
     ),
     ("batch_noise", lambda: gd(sizes=[10]), MEASURED, "one batch size", False),
+    # landscape
+    ("loss_surface_bumpy", lambda: landscape(FLATTER), REP, "100% non-convex", False),
+    ("loss_surface_bumpy", lambda: landscape(FLATTER, BOWL, 0.0), NOT, "0% non-convex", False),
+    ("loss_surface_bumpy", lambda: landscape(FLATTER, BOWL, -0.5), REP, "λ_max ≤ -0.056", False),
+    ("loss_surface_bumpy", lambda: landscape(FLATTER, BOWL, -1e-4), NOT, "≤ -1.1e-05", False),
+    ("loss_surface_bumpy", lambda: landscape(FLATTER, acc=0.1), MEASURED, "no healthy", False),
+    ("loss_surface_bumpy", lambda: landscape(FLATTER), SUBSET, "", True),
+    (
+        "larger_lr_flatter",
+        lambda: landscape(FLATTER),
+        REP,
+        "= +7.57, 95 % CI [+6.94, +8.19]",
+        False,
+    ),
+    (
+        "larger_lr_flatter",
+        lambda: landscape({1e-4: [1.7, 1.1, 1.4], 1e-3: [9.0, 8.8, 9.1]}),
+        NOT,
+        "= -7.57",
+        False,
+    ),
+    ("larger_lr_flatter", lambda: landscape({1e-4: [9.0], 1e-3: [1.7]}), SETTLED, "n = 1", False),
+    ("larger_lr_flatter", lambda: landscape({1e-3: [1.7, 1.1]}), MEASURED, "fewer than two", False),
+    ("larger_lr_flatter", lambda: landscape(FLATTER), SUBSET, "", True),
     # mnist_epochs
     ("epochs_table_3", lambda: epochs_run(), REP, "train 87.35 %", False),
     ("epochs_table_3", lambda: epochs_run(train=lambda e: 0.99), NOT, "train 99.00 %", False),

@@ -12,13 +12,11 @@ from optstudy.core.claims import check_claims, load_claims
 from optstudy.core.io import read_json
 from optstudy.registry import STUDIES, load_params
 from optstudy.studies.gd_basics import run as gd_stage
-from optstudy.studies.gd_basics.report import CHECKS, STUDY
+from optstudy.studies.gd_basics.report import CHECKS, STUDY, challenge_rows
 from optstudy.studies.gd_basics.run import (
-    bumpy,
     classify_trajectory,
     minibatch_regression,
     parabola_trajectory,
-    ravine,
     regression_data,
     steps_to_tolerance,
     theory,
@@ -51,7 +49,7 @@ def test_theory_and_slow_convergence() -> None:
     assert steps_to_tolerance(np.array([5.0, 1.0]), 1e-3) is None
 
 
-@pytest.mark.parametrize("surface", [ravine, bumpy])
+@pytest.mark.parametrize("surface", list(gd_stage.SURFACES.values()), ids=list(gd_stage.SURFACES))
 def test_surface_gradients_equal_finite_differences(surface) -> None:
     rng = np.random.default_rng(0)
     h = 1e-6
@@ -61,6 +59,27 @@ def test_surface_gradients_equal_finite_differences(surface) -> None:
         fy = (surface(x, y + h)[0] - surface(x, y - h)[0]) / (2 * h)
         assert gx == pytest.approx(fx, rel=1e-6, abs=1e-7)
         assert gy == pytest.approx(fy, rel=1e-6, abs=1e-7)
+
+
+def test_the_difficulties_each_optimiser_meets() -> None:
+    """Known answers: on the saddle plain GD's y grows by 1 + 2·lr per step, so from
+    1e-4 it passes 1 after ⌈ln 1e4 / ln 1.2⌉ = 51 steps; on the plateau's tiny gradients GD
+    stalls while Adam, which divides by the gradient's own scale, arrives."""
+    c = gd_stage.challenges(PARAMS.gd_basics.challenges)
+    assert (PARAMS.gd_basics.challenges.gd_lr, PARAMS.gd_basics.challenges.saddle_start) == (
+        0.1,
+        [1.0, 1.0e-4],
+    )
+    assert c["saddle"]["runners"]["gradient descent"]["steps_to_escape"] == 51
+    escapes = [r["steps_to_escape"] for r in c["saddle"]["runners"].values()]
+    assert escapes == sorted(escapes, reverse=True)  # momentum, then Adam, escape sooner
+    plateau = c["plateau"]["runners"]
+    assert plateau["gradient descent"]["steps_to_tol"] is None
+    assert plateau["Adam"]["steps_to_tol"] < plateau["momentum"]["steps_to_tol"]
+    basins = {name: r["basin"] for name, r in c["local_minimum"]["runners"].items()}
+    assert basins["gradient descent"] == "local"  # GD rolls into the nearer, worse basin
+    rows = challenge_rows({"challenges": c}, PARAMS)
+    assert len(rows) == 9 and rows[-3][-1] == "escapes (|y| > 1) in 51 steps"
 
 
 def test_minibatch_regression_counts_every_update() -> None:

@@ -66,3 +66,58 @@ def batch_sizes(study: dict, samples: int, path: Path) -> None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     save(fig, path)
+
+
+def _contour_panel(ax, study: dict, surface, title: str, clip: float | None = None) -> None:
+    paths = [np.asarray(r["path"]) for r in study["runners"].values()]
+    if clip is not None:  # a path that ran off (the saddle) is drawn up to the window
+        paths = [p[np.all(np.abs(p) <= clip, axis=1)] for p in paths]
+    points = np.concatenate([*paths, np.asarray([study["start"]])])
+    lo, hi = points.min(axis=0) - 0.5, points.max(axis=0) + 0.5
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
+    ax.contour(gx, gy, surface(gx, gy)[0], levels=25, cmap="viridis", linewidths=0.5)
+    for (name, run), p in zip(study["runners"].items(), paths, strict=True):
+        ax.plot(p[:, 0], p[:, 1], marker="o", ms=1.5, lw=0.9, label=f"{name} (lr {run['lr']:g})")
+    ax.plot(*study["start"], "ks", ms=4, label="start")
+    if study.get("minimum") is not None:
+        ax.plot(*study["minimum"], "r*", ms=10, label="minimum")
+    ax.set(xlabel="x", ylabel="y", title=title)
+    ax.title.set_fontsize(9)
+    ax.legend(fontsize=6)
+
+
+def challenges(results: dict, surfaces: dict, escape: float, path: Path) -> None:
+    """The difficulties of gradient descent in one figure: a ravine, a plateau, a local
+    minimum, a saddle (paths of each optimiser on the contours) and batch noise."""
+    fig, axes = plt.subplots(2, 3, figsize=(15, 9))
+    c = results["challenges"]
+    _contour_panel(axes[0, 0], results["ravine"], surfaces["ravine"], "ravine: zigzag across y")
+    _contour_panel(axes[0, 1], c["plateau"], surfaces["plateau"], "plateau: tiny gradients")
+    _contour_panel(
+        axes[0, 2], c["local_minimum"], surfaces["local_minimum"], "local minimum (right basin)"
+    )
+    _contour_panel(
+        axes[1, 0], c["saddle"], surfaces["saddle"], "saddle x² − y²: escape along y", 1.5 * escape
+    )
+    for run in results["batch_size"]["runs"]:
+        losses = np.asarray(run["losses"])
+        seen = np.arange(len(losses)) * run["batch_size"]
+        axes[1, 1].plot(seen, losses, lw=0.7, label=f"batch {run['batch_size']}")
+    axes[1, 1].set(
+        xlabel="training samples seen",
+        ylabel="full-data MSE (log)",
+        yscale="log",
+        title="noisy SGD: smaller batches, noisier steps",
+    )
+    axes[1, 1].title.set_fontsize(9)
+    axes[1, 1].legend(fontsize=6)
+    for name, run in c["saddle"]["runners"].items():
+        y = np.abs(np.asarray(run["path"])[:, 1])
+        axes[1, 2].plot(np.maximum(y, 1e-300), lw=0.9, label=name)
+    axes[1, 2].axhline(escape, color="gray", ls="--", lw=0.8, label="escaped")
+    axes[1, 2].set(xlabel="step", ylabel="|y| (log)", yscale="log", title="saddle: |y| per step")
+    axes[1, 2].set_ylim(1e-5, 1e3)
+    axes[1, 2].title.set_fontsize(9)
+    axes[1, 2].legend(fontsize=6)
+    fig.suptitle("The difficulties of gradient descent: GD, momentum and Adam, same step budget")
+    save(fig, path)

@@ -47,6 +47,20 @@ class Race(Section):
     tol: Tolerance
 
 
+class Challenges(Section):
+    """GD, momentum and Adam on the classic difficulties of gradient descent, same budget."""
+
+    steps: Steps
+    gd_lr: LearningRate  # plain GD and momentum take this step size
+    momentum: Momentum
+    adam_lr: LearningRate
+    tol: Tolerance  # arrived: f − f* below this
+    escape: Annotated[float, Field(gt=0, allow_inf_nan=False)]  # saddle: escaped at |y| > this
+    plateau_start: Point
+    local_minimum_start: Point
+    saddle_start: Point
+
+
 class BatchSize(Section):
     samples: Annotated[int, Field(ge=2, le=1_000_000)]
     noise: Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -69,4 +83,5 @@ class GdBasics(Section):
     parabola: Parabola
     ravine: Ravine
     race: Race
+    challenges: Challenges
     batch_size: BatchSize

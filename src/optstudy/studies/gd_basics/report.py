@@ -10,7 +10,12 @@ from optstudy.core.stats import mean_difference
 from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import claims_table, num, table
 from optstudy.studies.gd_basics import run
-from optstudy.studies.gd_basics.figures import batch_sizes, parabola, paths_on_contours
+from optstudy.studies.gd_basics.figures import (
+    batch_sizes,
+    challenges,
+    parabola,
+    paths_on_contours,
+)
 from optstudy.studies.gd_basics.params import GdBasics
 
 
@@ -65,6 +70,35 @@ CHECKS = {
 }
 
 
+CHALLENGE_HEADERS = ["difficulty", "optimiser", "lr", "momentum", "outcome"]
+
+
+def challenge_rows(results: dict, params) -> list[list[str]]:
+    """One row per difficulty and optimiser: where it got in the step budget."""
+    c, p = results["challenges"], params.gd_basics.challenges
+    rows = []
+    for label, key in (("plateau", "plateau"), ("local minimum", "local_minimum")):
+        for name, r in c[key]["runners"].items():
+            arrived, gap = r["steps_to_tol"], r["final_value"] - c[key]["minimum_value"]
+            outcome = (
+                f"arrives in {arrived} steps"
+                if arrived is not None
+                else f"not there after {p.steps} steps (f − f* = {gap:.3g})"
+            )
+            if "basin" in r:
+                outcome += f"; ends in the {r['basin']} basin at x = {r['path'][-1][0]:.2f}"
+            rows.append([label, name, f"{r['lr']:g}", f"{r.get('momentum', 0.0):g}", outcome])
+    for name, r in c["saddle"]["runners"].items():
+        steps = r["steps_to_escape"]
+        outcome = (
+            f"escapes (|y| > {p.escape:g}) in {steps} steps"
+            if steps is not None
+            else f"still on the ridge after {p.steps} steps"
+        )
+        rows.append(["saddle", name, f"{r['lr']:g}", f"{r.get('momentum', 0.0):g}", outcome])
+    return rows
+
+
 def section(ctx: ReportContext) -> str:
     p, results, out = ctx.params.gd_basics, ctx.results["gd_basics"], ctx.out
     fig = out / "figures"
@@ -82,6 +116,8 @@ def section(ctx: ReportContext) -> str:
         fig / "gd_race.png",
     )
     batch_sizes(results["batch_size"], p.batch_size.samples, fig / "gd_batch_size.png")
+    challenges(results, run.SURFACES, p.challenges.escape, fig / "gd_challenges.png")
+    ch = p.challenges
     parabola_rows = [
         [
             f"{r['lr']:g}",
@@ -167,6 +203,25 @@ optimum w = {bs["optimum"][0]:.3f}, b = {bs["optimum"][1]:.3f}, loss
 {table(bs_rows, ["batch size", "updates", "final loss", "uphill updates"])}
 
 ![batch size](figures/gd_batch_size.png)
+
+**The difficulties of plain gradient descent**, each with plain GD (lr {ch.gd_lr:g}),
+momentum ({ch.momentum:g}, same lr) and Adam (lr {ch.adam_lr:g}), {ch.steps} steps each:
+a *plateau* f = 1 − exp(−(x² + y²)/2) from {tuple(ch.plateau_start)}, where the gradient
+is tiny; a *local minimum* f = (x² − 1)² + 0.3x + y² from {tuple(ch.local_minimum_start)},
+nearer the worse of its two basins; a *saddle* f = x² − y² from {tuple(ch.saddle_start)},
+almost on the ridge (a minimum along x, a maximum along y). "Arrives": f − f* <
+{ch.tol:g}. With the ravine above and the batch-size noise below, these are the four
+difficulties of the source's backprop lesson (the fourth, learning-rate sensitivity, is the
+x² table above).
+
+{
+        table(
+            challenge_rows(results, ctx.params),
+            ["difficulty", "optimiser", "lr", "momentum", "outcome"],
+        )
+    }
+
+![the difficulties of gradient descent](figures/gd_challenges.png)
 
 Claims:
 

@@ -6,6 +6,8 @@
   stable along y is tiny along x; plain GD zigzags, momentum builds speed along the valley.
 - A bumpy landscape f = 0.1x² + 5y² + 0.1·sin(5x)·cos(5y): SGD with momentum vs Adam.
 - Batch size on linear regression: the same samples seen, in batches of 1 … N.
+- The classic difficulties beside the ravine: a plateau, a local minimum and a saddle
+  point, each with plain GD, momentum and Adam on the same step budget.
 All optimisers are the project's NumPy ones (optstudy.core.numpy_optim).
 """
 
@@ -95,7 +97,29 @@ def bumpy(x, y):
     return value, grad
 
 
-SURFACES = {"ravine": ravine, "bumpy": bumpy}
+def plateau(x, y):
+    """f = 1 − exp(−(x² + y²)/2): a single minimum at 0, almost flat far from it."""
+    bump = np.exp(-(x**2 + y**2) / 2)
+    return 1 - bump, (x * bump, y * bump)
+
+
+def local_minimum(x, y):
+    """f = (x² − 1)² + 0.3x + y²: a global minimum near x = −1, a local one near x = +1."""
+    return (x**2 - 1) ** 2 + 0.3 * x + y**2, (4 * x * (x**2 - 1) + 0.3, 2 * y)
+
+
+def saddle(x, y):
+    """f = x² − y²: a minimum along x, a maximum along y; unbounded below."""
+    return x**2 - y**2, (2 * x, -2 * y)
+
+
+SURFACES = {
+    "ravine": ravine,
+    "bumpy": bumpy,
+    "plateau": plateau,
+    "local_minimum": local_minimum,
+    "saddle": saddle,
+}
 
 
 def descend(surface, start: list[float], optimizer: str, lr: float, momentum: float, steps: int):
@@ -209,6 +233,46 @@ def batch_size_study(p) -> dict:
     }
 
 
+def escape_steps(path: np.ndarray, radius: float) -> int | None:
+    """First step at which the path has left the saddle along y (|y| > radius)."""
+    away = np.flatnonzero(np.abs(path[:, 1]) > radius)
+    return int(away[0]) if len(away) else None
+
+
+def challenges(p) -> dict:
+    """GD, momentum and Adam with the same budget on each difficulty: steps to arrive
+    (f − f* < tol) or, on the saddle, to escape; where each one ended."""
+    runners = {
+        "gradient descent": {"optimizer": "sgd", "lr": p.gd_lr},
+        "momentum": {"optimizer": "sgd", "lr": p.gd_lr, "momentum": p.momentum},
+        "Adam": {"optimizer": "adam", "lr": p.adam_lr},
+    }
+    out = {}
+    starts = {
+        "plateau": p.plateau_start,
+        "local_minimum": p.local_minimum_start,
+    }
+    for name, start in starts.items():
+        out[name] = race(name, start, runners, p.steps, p.tol)
+    local = out["local_minimum"]
+    for r in local["runners"].values():  # which basin it ended in
+        r["basin"] = "global" if r["path"][-1][0] < 0 else "local"
+    saddle_runs = {}
+    for label, cfg in runners.items():
+        path, values = descend(
+            saddle, p.saddle_start, cfg["optimizer"], cfg["lr"], cfg.get("momentum", 0.0), p.steps
+        )
+        saddle_runs[label] = {
+            **cfg,
+            "path": path.tolist(),
+            "values": values.tolist(),
+            "final_value": float(values[-1]),
+            "steps_to_escape": escape_steps(path, p.escape),
+        }
+    out["saddle"] = {"surface": "saddle", "start": p.saddle_start, "runners": saddle_runs}
+    return out
+
+
 def run_study(p) -> dict:
     ravine_runners = {
         "gradient descent": {"optimizer": "sgd", "lr": p.ravine.lr},
@@ -227,6 +291,7 @@ def run_study(p) -> dict:
         "ravine": race("ravine", p.ravine.start, ravine_runners, p.ravine.steps, p.ravine.tol),
         "race": race("bumpy", p.race.start, race_runners, p.race.steps, p.race.tol),
         "batch_size": batch_size_study(p.batch_size),
+        "challenges": challenges(p.challenges),
     }
 
 

@@ -1,0 +1,38 @@
+"""params.yaml `landscape`: where the loss surfaces are measured, and the rules that judge
+them (read only by the report)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from optstudy.core.params import Distinct, Fraction, LearningRate, Section, Seed
+
+Count = Annotated[int, Field(ge=3, le=101)]
+
+
+class Sweep(Section):
+    """The key of `mnist_lr` the stage reads: which learning rates' models to measure."""
+
+    lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=12), Distinct]
+
+
+class Rules(Section):
+    nonconvex_share: Fraction  # non-convex: this share of the plane's points curve down
+    negative_eigen: Fraction  # ... or λ_min below −this × λ_max (smaller: rounding noise)
+
+
+class Measure(Section):
+    """The keys the `landscape` stage reads from this section."""
+
+    subsample: Annotated[int, Field(ge=10, le=60_000)]  # train (and test) images per loss
+    line_points: Count  # points on each 1-D line
+    grid: Count  # the 2-D plane has grid × grid points
+    extent: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]  # α, β ∈ [−extent, extent]
+    power_iters: Annotated[int, Field(ge=1, le=1000)]
+    seed: Seed  # the random directions and the subsample
+
+
+class Landscape(Measure):
+    rules: Rules

@@ -1,0 +1,169 @@
+"""The landscape study in the report: 1-D and 2-D loss surfaces, sharpness, claims."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import numpy as np
+
+from optstudy.core.claims import Check
+from optstudy.core.stats import mean_difference
+from optstudy.core.study import ReportContext, Study, results_json
+from optstudy.core.tables import claims_table, num, pct, table
+from optstudy.studies.landscape.figures import lines, planes
+from optstudy.studies.landscape.params import Landscape
+
+
+def nonconvex_share(plane: list[list[float]]) -> float:
+    """Share of the plane's inner points where the loss curves down along α or β (a
+    negative second difference): zero for a convex bowl."""
+    z = np.asarray(plane, dtype=float)
+    along_a = z[1:-1, 2:] - 2 * z[1:-1, 1:-1] + z[1:-1, :-2]
+    along_b = z[2:, 1:-1] - 2 * z[1:-1, 1:-1] + z[:-2, 1:-1]
+    down = (along_a < 0) | (along_b < 0)
+    return float(down.mean()) if down.size else math.nan
+
+
+def collapsed(model: dict, params) -> bool:
+    acc = model["final_test_acc"]
+    return model["diverged"] or acc is None or acc < params.mnist_lr.rules.collapse_acc
+
+
+def bumpy(results: dict, params, claim: dict) -> Check:
+    """Every healthy model's plane has a share of non-convex points ≥ the rule, or its
+    Hessian a negative eigenvalue below −negative_eigen × λ_max (a smaller one is within
+    float32 rounding of zero)."""
+    rules = params.landscape.rules
+    found = []
+    for lr, seeds in results["models"].items():
+        for seed, m in seeds.items():
+            if collapsed(m, params):
+                continue
+            share = nonconvex_share(m["plane"]["train"])
+            found.append((lr, seed, share, m["min_eigenvalue"] / m["top_eigenvalue"]))
+    if not found:
+        return Check("no healthy model to measure", False, missing="not measured")
+    held = all(s >= rules.nonconvex_share or e < -rules.negative_eigen for _, _, s, e in found)
+    shown = "; ".join(
+        f"lr {float(lr):g} seed {seed}: {s:.0%} non-convex, λ_min/λ_max ≤ {e:.2g}"
+        for lr, seed, s, e in found
+    )
+    return Check(shown, held)
+
+
+def flatter_with_larger_lr(results: dict, params, claim: dict) -> Check:
+    """The healthy models' top Hessian eigenvalue falls from each lr to the next larger one,
+    beyond seed noise (95 % interval); too few healthy seeds for an interval: not settled."""
+    tops = {
+        float(lr): [m["top_eigenvalue"] for m in seeds.values() if not collapsed(m, params)]
+        for lr, seeds in results["models"].items()
+    }
+    tops = {lr: v for lr, v in sorted(tops.items()) if v}
+    if len(tops) < 2:
+        return Check("fewer than two learning rates with a healthy model", False, "not measured")
+    shown = ", ".join(f"lr {lr:g}: {', '.join(f'{v:.3g}' for v in vs)}" for lr, vs in tops.items())
+    steps = list(zip(tops, list(tops)[1:], strict=False))
+    diffs = [mean_difference(tops[small], tops[large]) for small, large in steps]
+    text = "; ".join(
+        f"λ_max(lr {a:g}) − λ_max(lr {b:g}) = {d.text(1, '', 2)}"
+        for (a, b), d in zip(steps, diffs, strict=True)
+    )
+    measured = f"top Hessian eigenvalue of the healthy models: {shown}; {text}"
+    if not all(d.decided for d in diffs):
+        return Check(measured, False, missing="not settled")
+    return Check(measured, all(d.positive for d in diffs))
+
+
+CHECKS = {"loss_surface_bumpy": bumpy, "larger_lr_flatter": flatter_with_larger_lr}
+
+
+def sharpness_rows(results: dict, params) -> list[list[str]]:
+    rows = []
+    for lr, seeds in results["models"].items():
+        for seed, m in seeds.items():
+            rows.append(
+                [
+                    f"{float(lr):g}",
+                    seed,
+                    pct(m["final_test_acc"]),
+                    "collapsed" if collapsed(m, params) else "healthy",
+                    num(m["loss_at_final"]),
+                    f"{m['top_eigenvalue']:.3g}",
+                    f"{2 / float(lr):g}",
+                    f"{m['min_eigenvalue']:.2g}",
+                    f"{nonconvex_share(m['plane']['train']):.0%}",
+                ]
+            )
+    return rows
+
+
+def section(ctx: ReportContext) -> str:
+    p, results, out = ctx.params.landscape, ctx.results["landscape"], ctx.out
+    lines(results["models"], out / "figures" / "landscape_lines.png")
+    planes(results["models"], out / "figures" / "landscape_planes.png")
+    headers = [
+        "lr",
+        "seed",
+        "final test acc",
+        "",
+        "train loss",
+        "λ_max (top eigenvalue)",
+        "2/lr",
+        "λ_min ≤",
+        "non-convex points",
+    ]
+    return f"""## Loss landscapes and sharpness of the learning-rate models
+
+**Setup.** For each lr of the sweep, the seeds with the highest and the lowest final test
+accuracy (`src/optstudy/studies/landscape/run.py`). Losses are mean cross-entropy on
+{p.subsample:,} training images (and as many test images), dropout off. 1-D: the straight
+line from the initial weights (α = 0, recreated from the seed exactly as `mnist_lr` built
+them) to the final ones (α = 1), and a filter-normalised random direction through the final
+weights (Li et al. 2018: each filter of the direction scaled to the norm of the model's
+filter; biases not moved). 2-D: a filter-normalised random plane, {p.grid} × {p.grid}
+points for α, β ∈ [−{p.extent:g}, {p.extent:g}], the same directions for every model.
+Sharpness: the top eigenvalue of the training loss's Hessian by {p.power_iters} power
+iterations on Hessian-vector products; "λ_min ≤": the Rayleigh quotient after as many
+iterations shifted by λ_max, an upper bound on the smallest eigenvalue (negative: the
+point is a saddle or lies on a slope, not the bottom of a convex bowl). "Non-convex points":
+the share of the plane's inner points where the loss curves down along α or β.
+
+{table(sharpness_rows(results, ctx.params), headers)}
+
+**What 2/lr means.** Plain gradient descent with step lr is stable near a minimum only if
+λ_max < 2/lr; above it the iterates oscillate and grow. The models here were trained with
+Adam, which divides each coordinate's step by a running estimate of its gradient's scale,
+so its effective step differs per coordinate and over time: 2/lr is *not* Adam's stability
+limit, and λ_max below it does not by itself explain stability (the relevant quantity is
+the sharpness of the preconditioned loss). Read the column as the scale plain GD at the
+same lr would need, beside the curvature Adam actually ended in.
+
+![1-D loss lines](figures/landscape_lines.png)
+
+![2-D loss planes](figures/landscape_planes.png)
+
+Source claims:
+
+{claims_table(ctx.checked)}
+"""
+
+
+def metrics(results: dict, params) -> dict:
+    out = {}
+    for lr, seeds in results["models"].items():
+        healthy = [m["top_eigenvalue"] for m in seeds.values() if not collapsed(m, params)]
+        key = "lr_" + format(float(lr), "g").replace(".", "p")
+        out[key] = {"top_eigenvalue": statistics.fmean(healthy) if healthy else None}
+    return out
+
+
+STUDY = Study(
+    name="landscape",
+    params=Landscape,
+    load=results_json("landscape"),
+    section=section,
+    metrics=metrics,
+    checks=CHECKS,
+    dataset="mnist",
+)
