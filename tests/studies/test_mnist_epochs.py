@@ -5,13 +5,22 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from optstudy.core.claims import check_claims, load_claims
 from optstudy.core.io import read_json, write_json
+from optstudy.core.models import SimpleCNN
+from optstudy.core.train import seed_everything
 from optstudy.registry import STUDIES, load_params
 from optstudy.studies.mnist_epochs import run as epochs_stage
-from optstudy.studies.mnist_epochs.report import CHECKS, STUDY, early_stopping, total_update_norm
+from optstudy.studies.mnist_epochs.report import (
+    CHECKS,
+    STUDY,
+    early_stopping,
+    first_filter_table,
+    total_update_norm,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 PARAMS = load_params(REPO / "params.yaml")
@@ -134,3 +143,14 @@ def test_stage_trains_with_a_held_out_validation_split(
     write_json(tmp_path / "data" / "mnist_epochs" / "results.json", results)
     metrics = STUDY.metrics(STUDY.load(tmp_path, PARAMS), PARAMS)
     assert metrics["best_epoch"] in (1, 2) and math.isfinite(metrics["val_acc_at_best"])
+    # the conv filters as initialised and after each epoch, as the source printed them
+    filters = results["conv_filters"]
+    assert len(filters) == 3 and np.asarray(filters[0]["weight"]).shape == (10, 1, 3, 3)
+    seed_everything(PARAMS.mnist_epochs.seed, 1)
+    initial = SimpleCNN().conv.weight.detach().double().numpy()
+    np.testing.assert_allclose(filters[0]["weight"], initial)
+    pairs = zip(filters, filters[1:], strict=False)
+    moved = [np.linalg.norm(np.subtract(b["weight"], a["weight"])) for a, b in pairs]
+    assert all(m > 0 for m in moved)  # training changed the filters every epoch
+    table = first_filter_table(filters)
+    assert table.count("\n") == 1 + 3 and "| 0       |" in table  # header, rule, 3 epochs

@@ -50,12 +50,18 @@ def planes(models: dict[str, dict], path: Path) -> None:
     values = values[np.isfinite(values)]
     low, high = (values.min(), values.max()) if len(values) else (0.0, 1.0)
     levels = np.linspace(low, max(high, low + 1e-6), 25)
-    fig, axes = plt.subplots(1, len(best), figsize=(4.5 * len(best), 4), squeeze=False)
-    for ax, (lr, m) in zip(axes[0], best.items(), strict=True):
+    fig, axes = plt.subplots(
+        1,
+        len(best) + 1,
+        figsize=(4.5 * len(best) + 1, 4),
+        squeeze=False,
+        gridspec_kw={"width_ratios": [1] * len(best) + [0.06]},
+    )
+    for ax, (lr, m) in zip(axes[0][:-1], best.items(), strict=True):
         grid = np.asarray(m["plane"]["alphas"])
         z = log_loss(m["plane"]["train"])
         filled = ax.contourf(grid, grid, z, levels=levels, cmap="viridis")
         ax.plot(0, 0, "r*", ms=10)
         ax.set(title=f"lr={float(lr):g}", xlabel="α (direction 1)", ylabel="β (direction 2)")
-    fig.colorbar(filled, ax=axes[0].tolist(), label="log10 train loss (shared scale)")
+    fig.colorbar(filled, cax=axes[0][-1], label="log10 train loss (shared scale)")
     save(fig, path)

@@ -98,6 +98,27 @@ def sharpness_rows(results: dict, params) -> list[list[str]]:
     return rows
 
 
+def collapsed_sentences(results: dict, params) -> str:
+    """What the surface looks like where a seed collapsed, in numbers."""
+    lines = []
+    for lr, seeds in results["models"].items():
+        for seed, m in seeds.items():
+            if not collapsed(m, params):
+                continue
+            line = [v for v in m["random_line"]["train"] if v is not None]
+            spread = max(line) - min(line) if line else math.nan
+            lines.append(
+                f"- lr {float(lr):g}, seed {seed} (collapsed, {pct(m['final_test_acc'])}): "
+                f"training loss {m['loss_at_final']:.4f} against ln 10 = {math.log(10):.4f} "
+                f"for a uniform guess over 10 classes; along the random direction the loss "
+                f"varies by {spread:.2g}, and λ_max is {m['top_eigenvalue']:.2g}: a flat "
+                "plateau, where the gradient that could lead out of it is about zero."
+            )
+    if not lines:
+        return "No selected model collapsed."
+    return "Where a seed collapsed:\n\n" + "\n".join(lines)
+
+
 def section(ctx: ReportContext) -> str:
     p, results, out = ctx.params.landscape, ctx.results["landscape"], ctx.out
     lines(results["models"], out / "figures" / "landscape_lines.png")
@@ -130,6 +151,8 @@ point is a saddle or lies on a slope, not the bottom of a convex bowl). "Non-con
 the share of the plane's inner points where the loss curves down along α or β.
 
 {table(sharpness_rows(results, ctx.params), headers)}
+
+{collapsed_sentences(results, ctx.params)}
 
 **What 2/lr means.** Plain gradient descent with step lr is stable near a minimum only if
 λ_max < 2/lr; above it the iterates oscillate and grow. The models here were trained with

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from optstudy.core.figures import plt, save
 
 
@@ -29,4 +31,23 @@ def epochs_study(results: dict, best: int, stop: int, path: Path) -> None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.suptitle("SimpleCNN on MNIST, SGD + momentum: overfitting and early stopping")
+    save(fig, path)
+
+
+def conv_filters(snapshots: list[dict], epochs: list[int], path: Path) -> None:
+    """The conv layer's filters (rows: epochs, columns: filters), one colour scale per row."""
+    n = len(snapshots[0]["weight"])
+    fig, axes = plt.subplots(len(epochs), n, figsize=(1.2 * n, 1.3 * len(epochs)), squeeze=False)
+    for row, epoch in zip(axes, epochs, strict=True):
+        weights = np.asarray(snapshots[epoch]["weight"])[:, 0]  # filters × 3 × 3
+        bound = np.abs(weights).max()
+        for i, ax in enumerate(row):
+            ax.imshow(weights[i], cmap="coolwarm", vmin=-bound, vmax=bound)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_ylabel(f"epoch {epoch}", fontsize=8)
+            if epoch == epochs[0]:
+                ax.set_title(f"filter {i}", fontsize=8)
+    fig.suptitle("SimpleCNN conv filters (3×3) over training; red > 0 > blue", fontsize=9)
     save(fig, path)

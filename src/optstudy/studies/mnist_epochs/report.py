@@ -6,13 +6,15 @@ import math
 import statistics
 from pathlib import Path
 
+import numpy as np
+
 from optstudy.core.claims import Check, in_range
 from optstudy.core.cost import epoch_flops
 from optstudy.core.io import atomic_open
 from optstudy.core.models import SimpleCNN
 from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import claims_table, num, pct, table
-from optstudy.studies.mnist_epochs.figures import epochs_study
+from optstudy.studies.mnist_epochs.figures import conv_filters, epochs_study
 from optstudy.studies.mnist_epochs.params import MnistEpochs
 
 
@@ -110,6 +112,26 @@ def write_epoch_curves(results: dict, path: Path) -> None:
             handle.write(f"{record['epoch']}," + ",".join(values) + "\n")
 
 
+def first_filter_table(snapshots: list[dict]) -> str:
+    rows = []
+    for epoch, snap in enumerate(snapshots):
+        kernel = np.asarray(snap["weight"][0][0])
+        moved = (
+            np.linalg.norm(kernel - np.asarray(snapshots[epoch - 1]["weight"][0][0]))
+            if epoch
+            else math.nan
+        )
+        rows.append(
+            [
+                str(epoch),
+                " / ".join(" ".join(f"{v:+.3f}" for v in row) for row in kernel),
+                f"{snap['bias'][0]:+.4f}",
+                "—" if epoch == 0 else f"{moved:.4f}",
+            ]
+        )
+    return table(rows, ["epoch", "filter 0 (3×3)", "bias 0", "‖change‖"])
+
+
 def section(ctx: ReportContext) -> str:
     p, results, out = ctx.params.mnist_epochs, ctx.results["mnist_epochs"], ctx.out
     records = results["epochs"]
@@ -153,6 +175,10 @@ to judge.
         else f"**No.** The validation loss kept improving (best at epoch {best}), so early "
         f"stopping never triggered within {len(records)} epochs."
     )
+    filter_epochs = sorted({0, 1, 3, 10, len(records)} & set(range(len(records) + 1)))
+    conv_filters(
+        results["conv_filters"], filter_epochs, out / "figures" / "mnist_epochs_filters.png"
+    )
     c = results["counts"]
     return f"""## MNIST: how many epochs? (SimpleCNN, overfitting, early stopping)
 
@@ -168,6 +194,17 @@ part of training, and its accuracy is then an optimistic estimate.)
 **Is {p.max_epochs} epochs excessive?** {answer}
 
 ![epochs study](figures/mnist_epochs.png)
+
+**The weights themselves.** The source printed the first conv filter and its bias after
+every epoch "to see how they change". The conv layer's ten 3×3 filters at epochs
+{", ".join(map(str, filter_epochs))} (epoch 0: as initialised):
+
+![conv filters](figures/mnist_epochs_filters.png)
+
+The first filter after each epoch (rows of the 3×3 kernel separated by "/"), its bias, and
+how far it moved in that epoch:
+
+{first_filter_table(results["conv_filters"])}
 
 Source claims (its assumed table):
 

@@ -43,9 +43,27 @@ def run_epochs_study(ctx: Context, prepared: Path) -> dict:
         eval_batch_size=p.eval_batch_size,
     )
     live = ctx.live(1, LIVE_KEYS)
-    history = fit(model, tensors["train"], tensors, config, desc="SimpleCNN", on_epoch=live.epoch)
+    filters = [conv_snapshot(model)]  # epoch 0: as initialised
+
+    def on_epoch(record: dict) -> None:
+        live.epoch(record)
+        filters.append(conv_snapshot(model))
+
+    history = fit(model, tensors["train"], tensors, config, desc="SimpleCNN", on_epoch=on_epoch)
     ctx.provenance |= {"device": str(device), "epoch_seconds": history.epoch_seconds}
-    return {"counts": {name: int(len(y)) for name, (_, y) in tensors.items()}, **history.as_dict()}
+    return {
+        "counts": {name: int(len(y)) for name, (_, y) in tensors.items()},
+        **history.as_dict(),
+        "conv_filters": filters,
+    }
+
+
+def conv_snapshot(model: SimpleCNN) -> dict:
+    """The conv layer's filters and biases after an epoch (the source printed them)."""
+    return {
+        "weight": model.conv.weight.detach().cpu().double().numpy().tolist(),
+        "bias": model.conv.bias.detach().cpu().double().numpy().tolist(),
+    }
 
 
 def stage(ctx: Context) -> None:
