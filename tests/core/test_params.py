@@ -122,7 +122,7 @@ BAD = [
         ["mnist"],
         "data.datasets = ['mnist']: must include cifar10 (used by cifar_mlp)",
     ),
-    ("data.datasets", ["cifar10"], "mnist (used by mnist_lr, mnist_epochs, grad_flow,"),
+    ("data.datasets", ["cifar10"], "mnist (used by mnist_lr, landscape, mnist_epochs, grad_flow,"),
 ]
 
 

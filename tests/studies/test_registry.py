@@ -132,7 +132,7 @@ def mnist_loss_results() -> dict:
     bins = [0.05, 0.15, 0.5, 0.9]
     return {
         "counts": {"train": 640, "test": 200},
-        "runs": {"cross_entropy": [run([0.95, 0.98])], "mse": [run([0.93, 0.96])]},
+        "runs": {"mse": [run([0.93, 0.96])]},  # cross-entropy: mnist_lr's runs at 1e-3
         "gradient_vs_probability": {
             "bin_centers": bins,
             "measured": {
@@ -147,6 +147,24 @@ def mnist_loss_results() -> dict:
             "analytic": {"cross_entropy": [1.0] * 4, "mse": [0.1] * 4},
         },
     }
+
+
+def landscape_results() -> dict:
+    plane = [[1.0, 0.5, 1.0], [0.5, 0.2, 0.5], [1.0, 0.5, 1.0]]
+    model = {
+        "final_test_acc": 0.98,
+        "diverged": False,
+        "loss_at_final": 0.2,
+        "interpolation": {"alphas": [0.0, 0.5, 1.0], "train": [2.3, 1.0, 0.2]},
+        "random_line": {"alphas": [-1.0, 0.0, 1.0], "train": [0.5, 0.2, 0.5]},
+        "plane": {"alphas": [-1.0, 0.0, 1.0], "train": plane, "test": plane},
+        "top_eigenvalue": 3.0,
+        "min_eigenvalue": -0.01,
+    }
+    models = {
+        str(lr): {"0": model, "1": {**model, "top_eigenvalue": 2.5}} for lr in PARAMS.mnist_lr.lrs
+    }
+    return {"subsample": 10, "models": models}
 
 
 SAMPLES: dict[str, Callable[[Path], None]] = {
@@ -177,10 +195,11 @@ SAMPLES: dict[str, Callable[[Path], None]] = {
         "mnist_schedule",
         {
             "counts": {"train": 640, "test": 200},
-            "runs": {"fixed": [run([0.9, 0.97])], "onecycle": [run([0.95, 0.99])]},
+            "runs": {"onecycle": [run([0.95, 0.99])]},  # fixed: mnist_lr's runs at 1e-3
         },
     ),
     "mnist_loss": write_results("mnist_loss", mnist_loss_results()),
+    "landscape": write_results("landscape", landscape_results()),
     "cifar_mlp": write_cifar,
 }
 
@@ -220,7 +239,11 @@ def test_sample_metrics_are_the_studies_numbers(root: Path) -> None:
     got = {s.name: s.metrics(s.load(root, PARAMS), PARAMS) for s in STUDIES}
     assert got["mnist_lr"]["best_lr"] == PARAMS.mnist_lr.lrs[-1]
     assert got["grad_flow"] == {"sigmoid": "vanishing", "relu": "healthy"}
-    assert got["mnist_schedule"] == {"fixed_final_acc": 0.97, "onecycle_final_acc": 0.99}
+    assert got["mnist_schedule"] == {
+        "fixed_final_acc": pytest.approx(0.93),  # mnist_lr's runs at baseline_lr 1e-3
+        "onecycle_final_acc": 0.99,
+    }
+    assert got["landscape"]["lr_0p001"] == {"top_eigenvalue": pytest.approx(2.75)}
     assert got["cifar_mlp"]["better"] == "adam"
     assert got["cifar_mlp"]["adam_test_acc"] == pytest.approx(0.455)
     assert got["mnist_epochs"]["best_epoch"] == 3
