@@ -88,13 +88,24 @@ def _xor_numpy(lr: float, accept: Callable[[str], bool]):
 
 
 def slower_by(a: list[dict], b: list[dict]) -> tuple[Difference, str]:
-    """How much slower configuration `a` is than `b`, over seeds, with its 95 % interval:
-    in epochs to the loss threshold when every seed of both reached it, else in the loss
-    reached at the end (higher is slower), since "never" has no mean."""
-    if all(r["epoch_below_threshold"] for r in a + b):
-        epochs = [[float(r["epoch_below_threshold"]) for r in runs] for runs in (a, b)]
+    """How much slower configuration `a` is than `b`, over seeds, with its 95 % interval.
+
+    In epochs to the loss threshold when most seeds of each reached it; a seed that never
+    did counts as the epoch after the last one (the earliest it could have), so the epochs
+    of a configuration with stuck seeds are understated, never invented. When most seeds of
+    either never reached it, in the loss reached at the end instead (higher is slower).
+    """
+
+    def reached_by_most(runs: list[dict]) -> bool:
+        return 2 * sum(r["epoch_below_threshold"] is not None for r in runs) > len(runs)
+
+    if reached_by_most(a) and reached_by_most(b):
+        budget = xor_epochs(a + b) + 1
+        epochs = [[float(r["epoch_below_threshold"] or budget) for r in runs] for runs in (a, b)]
         diff = mean_difference(*epochs)
-        return diff, diff.text(1, " epochs", 0)
+        stuck = sum(r["epoch_below_threshold"] is None for r in a + b)
+        note = f" (never counted as epoch {budget}: {seeds(stuck)})" if stuck else ""
+        return diff, diff.text(1, " epochs", 0) + note
     diff = mean_difference([r["final_loss"] for r in a], [r["final_loss"] for r in b])
     return diff, "final loss " + diff.text(1, "", 4)
 
