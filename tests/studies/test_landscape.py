@@ -10,7 +10,12 @@ import torch
 from optstudy.core.claims import check_claims, load_claims
 from optstudy.registry import STUDIES, load_params
 from optstudy.studies.landscape import run as landscape_stage
-from optstudy.studies.landscape.report import STUDY, nonconvex_share
+from optstudy.studies.landscape.report import (
+    STUDY,
+    collapsed_sentences,
+    nonconvex_share,
+    sharpness_rows,
+)
 from optstudy.studies.mnist_lr import run as lr_stage
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,6 +50,25 @@ def test_nonconvex_share_of_a_bowl_and_of_a_bump() -> None:
     assert nonconvex_share((a**2 + b**2).tolist()) == 0.0
     assert nonconvex_share((-(a**2) - b**2).tolist()) == 1.0
     assert nonconvex_share((a**2 - b**2).tolist()) == 1.0  # a saddle curves down along β
+
+
+def test_a_diverged_model_reads_n_a_not_a_crash() -> None:
+    """NaN weights give NaN losses, written as null: the row and sentence say n/a."""
+    nan_plane = [[None] * 3 for _ in range(3)]
+    model = {
+        "final_test_acc": None,
+        "diverged": True,
+        "random_line": {"alphas": [-1.0, 0.0, 1.0], "train": [None, None, None]},
+        "plane": {"alphas": [-1.0, 0.0, 1.0], "train": nan_plane, "test": nan_plane},
+        "loss_at_final": None,
+        "top_eigenvalue": None,
+        "min_eigenvalue": None,
+    }
+    results = {"models": {"0.1": {"0": model}}}
+    assert nonconvex_share(nan_plane) != nonconvex_share(nan_plane)  # NaN, not 0 %
+    (row,) = sharpness_rows(results, PARAMS)
+    assert row[3] == "collapsed" and row[4:] == ["n/a", "n/a", "20", "n/a", "n/a"]
+    assert "training loss n/a" in collapsed_sentences(results, PARAMS)
 
 
 def test_seeds_chosen_best_and_worst() -> None:

@@ -33,6 +33,13 @@ def sci(value: float | None) -> str:
     return f"{value:.2e}"
 
 
+def sig(value: float | None, digits: int = 3) -> str:
+    """`digits` significant figures; never 'nan'."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:.{digits}g}"
+
+
 def seeds(n: int) -> str:
     """'1 seed', '3 seeds'."""
     return f"{n} seed" if n == 1 else f"{n} seeds"

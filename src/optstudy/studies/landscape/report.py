@@ -10,19 +10,24 @@ import numpy as np
 from optstudy.core.claims import Check
 from optstudy.core.stats import mean_difference
 from optstudy.core.study import ReportContext, Study, results_json
-from optstudy.core.tables import claims_table, num, pct, table
+from optstudy.core.tables import claims_table, num, pct, sig, table
 from optstudy.studies.landscape.figures import lines, planes
 from optstudy.studies.landscape.params import Landscape
 
 
 def nonconvex_share(plane: list[list[float]]) -> float:
     """Share of the plane's inner points where the loss curves down along α or β (a
-    negative second difference): zero for a convex bowl."""
+    negative second difference): zero for a convex bowl, NaN where nothing is finite."""
     z = np.asarray(plane, dtype=float)
     along_a = z[1:-1, 2:] - 2 * z[1:-1, 1:-1] + z[1:-1, :-2]
     along_b = z[2:, 1:-1] - 2 * z[1:-1, 1:-1] + z[:-2, 1:-1]
+    measured = np.isfinite(along_a) & np.isfinite(along_b)  # a diverged model: none
     down = (along_a < 0) | (along_b < 0)
-    return float(down.mean()) if down.size else math.nan
+    return float(down[measured].mean()) if measured.any() else math.nan
+
+
+def share_text(share: float) -> str:
+    return f"{share:.0%}" if math.isfinite(share) else "n/a"
 
 
 def collapsed(model: dict, params) -> bool:
@@ -89,10 +94,10 @@ def sharpness_rows(results: dict, params) -> list[list[str]]:
                     pct(m["final_test_acc"]),
                     "collapsed" if collapsed(m, params) else "healthy",
                     num(m["loss_at_final"]),
-                    f"{m['top_eigenvalue']:.3g}",
+                    sig(m["top_eigenvalue"]),
                     f"{2 / float(lr):g}",
-                    f"{m['min_eigenvalue']:.2g}",
-                    f"{nonconvex_share(m['plane']['train']):.0%}",
+                    sig(m["min_eigenvalue"], 2),
+                    share_text(nonconvex_share(m["plane"]["train"])),
                 ]
             )
     return rows
@@ -109,9 +114,9 @@ def collapsed_sentences(results: dict, params) -> str:
             spread = max(line) - min(line) if line else math.nan
             lines.append(
                 f"- lr {float(lr):g}, seed {seed} (collapsed, {pct(m['final_test_acc'])}): "
-                f"training loss {m['loss_at_final']:.4f} against ln 10 = {math.log(10):.4f} "
+                f"training loss {num(m['loss_at_final'])} against ln 10 = {math.log(10):.4f} "
                 f"for a uniform guess over 10 classes; along the random direction the loss "
-                f"varies by {spread:.2g}, and λ_max is {m['top_eigenvalue']:.2g}: a flat "
+                f"varies by {sig(spread, 2)}, and λ_max is {sig(m['top_eigenvalue'], 2)}: a flat "
                 "plateau, where the gradient that could lead out of it is about zero."
             )
     if not lines:
