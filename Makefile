@@ -13,7 +13,7 @@ ifneq ($(strip $(MIRROR)),)
 export OPTSTUDY_MIRROR := $(abspath $(MIRROR))
 endif
 
-.PHONY: help check-mirror study test bench compare lint lock clean-venv
+.PHONY: help check-mirror study exp test bench compare lint lock clean-venv
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,15 @@ study: $(STAMP) check-mirror  ## run the pipeline (dvc repro); MIRROR=<folder> f
 	@stale="$$($(PYTHON) -m optstudy.core.data check-source)" || exit 2; \
 	for stage in $$stale; do echo "source changed: forcing $$stage"; dvc repro -f -s $$stage || exit 1; done
 	dvc repro
+
+# `dvc exp run -S` writes the new values into params.yaml before the pipeline's first stage
+# checks them, and leaves them there when they are refused; this puts the file back.
+exp: $(STAMP) check-mirror  ## dvc exp run -S for each of S="key=value ..."; a refused run restores params.yaml
+	@test -n "$(S)" || { echo "error: give the values to set, e.g. make exp S='mnist_lr.epochs=2'" >&2; exit 2; }
+	@before="$$(mktemp)"; cp params.yaml "$$before"; \
+	if dvc exp run $(foreach s,$(S),-S '$(s)'); then rm -f "$$before"; else status=$$?; \
+	  cp "$$before" params.yaml; rm -f "$$before"; \
+	  echo "error: the experiment failed; params.yaml restored as it was" >&2; exit $$status; fi
 
 test: $(STAMP)  ## the test suite (offline, generated fixture data)
 	$(PYTHON) -m pytest -q

@@ -126,6 +126,39 @@ def test_sums_file_must_list_every_file(own_mirror: Path, tmp_path: Path) -> Non
         download("mnist", str(own_mirror), tmp_path / "raw")
 
 
+def test_sums_written_by_sha256sum_dot_slash_are_read(own_mirror: Path, tmp_path: Path) -> None:
+    """`sha256sum ./*` prints `<hash>  ./<name>` (and `*name` in binary mode)."""
+    sums = own_mirror / "mnist" / "SHA256SUMS"
+    lines = sums.read_text().splitlines()
+    marked = [
+        f"{h}  ./{n}" if i % 2 else f"{h} *{n}" for i, (h, n) in enumerate(map(str.split, lines))
+    ]
+    sums.write_text("\n".join(marked) + "\n")
+    manifest, _ = download("mnist", str(own_mirror), tmp_path / "raw")
+    assert len(manifest["files"]) == 4
+
+
+def test_a_file_listed_twice_with_different_hashes_is_refused(
+    own_mirror: Path, tmp_path: Path
+) -> None:
+    sums = own_mirror / "mnist" / "SHA256SUMS"
+    first = sums.read_text().splitlines()[0].split()[1]
+    sums.write_text(sums.read_text() + f"{'0' * 64}  ./{first}\n")
+    with pytest.raises(DataError, match=f"{first} is listed twice with different hashes"):
+        download("mnist", str(own_mirror), tmp_path / "raw")
+    assert not (tmp_path / "raw").exists()
+
+
+def test_a_failed_official_download_hints_at_the_mirror(tmp_path: Path, monkeypatch) -> None:
+    """Offline, the official source fails with a pointer to MIRROR, not only a socket error."""
+    import optstudy.core.data as data
+
+    unreachable = data.Source("f.gz", ("http://127.0.0.1:9/f.gz",), "md5", "0" * 32)
+    monkeypatch.setattr(data, "official_sources", lambda name: [unreachable])
+    with pytest.raises(DataError, match=r"(?s)download failed.*make study MIRROR="):
+        download("mnist", None, tmp_path / "raw")
+
+
 def test_missing_mirror_folder(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="SHA256SUMS: file not found"):
         download("mnist", str(tmp_path / "nowhere"), tmp_path / "raw")

@@ -117,6 +117,10 @@ BAD = [
     ("cifar_mlp.crosscheck_steps", 0, "cifar_mlp.crosscheck_steps = 0"),
     ("cifar_mlp.rules", DELETE, "cifar_mlp.rules: missing"),
     ("claims.acc_tol", 2.0, "claims.acc_tol = 2.0"),
+    ("mnist_lr.epochs", True, "mnist_lr.epochs = True: Input should be a valid integer"),
+    ("mnist_lr.lrs", [True], "mnist_lr.lrs.0 = True: Input should be a valid number"),
+    ("mnist_lr.epochs ", 5, "mnist_lr.'epochs ' = 5: unknown key"),  # trailing space
+    ("runtime.device", "", "runtime.device = ''"),
     (
         "data.datasets",
         ["mnist"],
@@ -132,6 +136,19 @@ def test_bad_params_are_refused(tmp_path: Path, base: dict, key: str, value, exp
     with pytest.raises(ParamsError) as error:
         load_params(path)
     assert expected in str(error.value)
+
+
+def test_a_look_alike_key_is_told_apart(tmp_path: Path, base: dict) -> None:
+    """A Cyrillic 'е' in 'еpochs' prints as an escape, not as the real key."""
+    with pytest.raises(ParamsError) as error:
+        load_params(write(tmp_path, mutate(base, "mnist_lr.\u0435pochs", 5)))
+    assert "mnist_lr.'\\u0435pochs' = 5: unknown key" in str(error.value)
+
+
+def test_a_huge_value_makes_a_short_message(tmp_path: Path, base: dict) -> None:
+    with pytest.raises(ParamsError) as error:
+        load_params(write(tmp_path, mutate(base, "mnist_lr.lrs", list(range(1, 10_001)))))
+    assert len(str(error.value)) < 400 and "characters, 10000 entries)" in str(error.value)
 
 
 def test_every_problem_is_listed(tmp_path: Path, base: dict) -> None:

@@ -19,6 +19,7 @@ from optstudy.core.train import (
     channel_stats,
     fit,
     seed_everything,
+    select_device,
     to_tensors,
     train_variants,
 )
@@ -149,6 +150,14 @@ def test_validation_split_is_seeded_and_disjoint() -> None:
     assert np.array_equal(val.labels, val_again.labels)
     with pytest.raises(ValueError, match="val_fraction = 0.001 leaves 0 validation"):
         split_train_val(split, 0.001, seed=0)
+    with pytest.raises(ValueError, match="cifar_mlp.val_fraction = 0.999 leaves 100 validation"):
+        split_train_val(split, 0.999, seed=0, key="cifar_mlp.val_fraction")
+
+
+@pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has MPS")
+def test_an_unavailable_device_names_the_param() -> None:
+    with pytest.raises(RuntimeError, match="runtime.device is 'mps' but no Apple MPS device"):
+        select_device("mps")
 
 
 def test_train_variants_trains_every_config_for_every_seed(tensors) -> None:

@@ -65,7 +65,7 @@ def declared_keys(script: Path) -> list[str]:
     raise AssertionError(f"{script}: no Stage declared")
 
 
-@pytest.mark.parametrize("name", sorted(set(DVC_YAML) - {"report"}))
+@pytest.mark.parametrize("name", sorted(set(DVC_YAML) - {"report", "check_params"}))
 def test_stage_lists_exactly_the_params_it_reads(name: str) -> None:
     """The keys a stage's loader hands its code are the keys dvc.yaml lists, no more."""
     assert DVC_YAML[name].get("params", []) == declared_keys(stage_scripts()[name])
@@ -102,6 +102,14 @@ def test_report_and_core_name_no_study() -> None:
     for path in files:
         named = studies & names_in_code(path)
         assert not named, f"{path.relative_to(REPO)} names {sorted(named)}"
+
+
+def test_every_stage_waits_for_the_params_check() -> None:
+    """The whole params.yaml is checked before any stage that reads it can run."""
+    assert "params.yaml" in DVC_YAML["check_params"]["deps"]
+    for name, stage in DVC_YAML.items():
+        if name != "check_params":
+            assert "data/params_valid.txt" in stage["deps"], name
 
 
 def test_the_judging_stage_reads_every_section() -> None:

@@ -115,6 +115,74 @@ def test_exp_run_with_a_bad_value_fails_before_training(project: Path) -> None:
         restore_and_repro(project)
 
 
+COMMITTED_BY_STAGES = ["reports/report.md", "reports/metrics.json", "reports/evaluate"]
+
+
+def committed_bytes(project: Path) -> dict[str, bytes]:
+    """Every file of the stages' `cache: false` outputs: git keeps them, DVC cannot restore."""
+    files = []
+    for name in COMMITTED_BY_STAGES:
+        path = project / name
+        files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return {str(p.relative_to(project)): p.read_bytes() for p in files}
+
+
+REFUSED = [
+    # (how the bad value gets in, what the message says)
+    (("exp", "run", "-S", "mnist_lr.epochs=true", "mnist_lr@0.001"), "mnist_lr.epochs = True"),
+    (("exp", "run", "-S", "+mnist_lr.lrr=1", "mnist_lr@0.001"), "mnist_lr.lrr = 1: unknown key"),
+    ({"data__datasets": []}, "data.datasets = []"),
+    ({"mnist_lr__lrs": [0.001, 0.001]}, "duplicate entries [0.001]"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), REFUSED, ids=[m for _, m in REFUSED])
+def test_a_bad_value_is_refused_before_dvc_removes_anything(
+    project: Path, change, message: str
+) -> None:
+    """Refused by the first stage, even when no other stage would rerun, and before DVC
+    removes any output (the committed reports/ included)."""
+    before = committed_bytes(project)
+    try:
+        if isinstance(change, tuple):
+            result = dvc(*change, cwd=project, check=False)
+        else:
+            set_params(project, **change)
+            result = dvc("repro", cwd=project, check=False)
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, output
+        assert message in output
+        assert re.findall(r"Running stage '([^']+)'", output) == ["check_params"], output
+        assert committed_bytes(project) == before
+    finally:
+        restore_and_repro(project)
+
+
+def test_a_valid_edit_reruns_the_check_and_nothing_on_its_account(project: Path) -> None:
+    checked = (project / "data/params_valid.txt").read_bytes()
+    set_params(project, xor_numpy__rules__smooth_max_increases=0.5)  # judged by `report` only
+    try:
+        output = dvc("repro", cwd=project).stdout
+        assert set(re.findall(r"Running stage '([^']+)'", output)) == {"check_params", "report"}
+        assert (project / "data/params_valid.txt").read_bytes() == checked
+    finally:
+        restore_and_repro(project)
+
+
+def test_an_integer_learning_rate_names_one_folder(project: Path) -> None:
+    """`lrs: [1, 0.001]`: DVC names the folder lr_1; evaluate and landscape find it by the lr
+    its runs.json records, not by rebuilding the name."""
+    set_params(project, mnist_lr__lrs=[1, 0.001])
+    try:
+        result = dvc("repro", cwd=project)
+        assert {"mnist_lr@1", "evaluate", "landscape", "report"} <= ran_stages(result.stdout)
+        assert (project / "data/mnist_lr/lr_1/runs.json").is_file()
+        metrics = json.loads((project / "reports/metrics.json").read_text())["mnist_lr"]
+        assert "lr_1" in metrics
+    finally:
+        restore_and_repro(project)
+
+
 def test_exp_run_with_a_tiny_learning_rate(project: Path) -> None:
     try:
         result = dvc("exp", "run", "-S", "mnist_lr.lrs=[0.00001,0.001]", cwd=project)

@@ -345,3 +345,32 @@ def read_json_safe(value):
     from optstudy.core.io import json_safe
 
     return json.loads(json.dumps(json_safe(value)))
+
+
+# --------------------------------------------------------------------------- damaged outputs
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"lr": 0.001, "runs": [', "runs.json: not valid JSON"),
+        (b'{"lr": 0.001}', "runs.json: expected the mnist_lr stage's record"),
+    ],
+)
+def test_a_damaged_runs_file_is_one_line_naming_it(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "lr_0.001" / "runs.json"
+    path.parent.mkdir()
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message):
+        evaluate_stage.load_runs(tmp_path, [0.001])
+
+
+def test_a_damaged_checkpoint_is_one_line_naming_it(trained_baseline: Path) -> None:
+    from optstudy.core.models import load_digit_classifier
+
+    model_file = trained_baseline / "model_seed0.pt"
+    model_file.write_bytes(model_file.read_bytes()[:1000])  # truncated
+    with pytest.raises(ValueError, match=r"model_seed0.pt: not a DigitClassifier checkpoint"):
+        load_digit_classifier(model_file, torch.device("cpu"))

@@ -124,7 +124,10 @@ def parse_sha256sums(text: str, where: str) -> dict[str, str]:
         parts = line.split()
         if len(parts) != 2 or len(parts[0]) != 64:
             raise DataError(f"{where}: line {number} is not '<sha256>  <file name>': {line!r}")
-        sums[parts[1].lstrip("*")] = parts[0].lower()
+        digest, name = parts[0].lower(), parts[1].removeprefix("*").removeprefix("./")
+        if sums.get(name, digest) != digest:
+            raise DataError(f"{where}: {name} is listed twice with different hashes")
+        sums[name] = digest
     return sums
 
 
@@ -217,6 +220,12 @@ def fetch(location: str, destination: Path) -> None:
         raise DataError(f"{location}: download truncated ({received} of {expected} bytes)")
 
 
+OFFLINE_HINT = (
+    "\n  offline? read the datasets from a local mirror instead: "
+    "make study MIRROR=../shared/datasets (or set OPTSTUDY_MIRROR)"
+)
+
+
 def mirror_from_env() -> str | None:
     """The mirror named by OPTSTUDY_MIRROR (None: official sources); checked before any work."""
     value = os.environ.get(MIRROR_VARIABLE)
@@ -253,8 +262,11 @@ def download(name: str, mirror: str | None, out_dir: Path) -> tuple[dict, dict]:
                     errors.append(str(exc))
                     target.unlink(missing_ok=True)
             else:
+                hint = "" if mirror else OFFLINE_HINT
                 raise DataError(
-                    f"{source.file}: no source gave a verified copy:\n  " + "\n  ".join(errors)
+                    f"{source.file}: no source gave a verified copy:\n  "
+                    + "\n  ".join(errors)
+                    + hint
                 )
             files[source.file] = {
                 "sha256": file_digest(target, "sha256"),
@@ -494,12 +506,14 @@ def load_split(prepared_dir: Path, split: str) -> Split:
     return Split(images, labels)
 
 
-def split_train_val(split: Split, fraction: float, seed: int) -> tuple[Split, Split]:
-    """A seeded random split; `fraction` of the images go to validation."""
+def split_train_val(
+    split: Split, fraction: float, seed: int, key: str = "val_fraction"
+) -> tuple[Split, Split]:
+    """A seeded random split; `fraction` (params key `key`) of the images go to validation."""
     n_val = round(len(split.labels) * fraction)
     if not 0 < n_val < len(split.labels):
         raise ValueError(
-            f"val_fraction = {fraction} leaves {n_val} validation and "
+            f"{key} = {fraction} leaves {n_val} validation and "
             f"{len(split.labels) - n_val} training images of {len(split.labels)}; "
             "both must be non-empty"
         )

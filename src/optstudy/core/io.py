@@ -53,8 +53,14 @@ def write_json(path: Path | str, data: Any) -> None:
 
 
 def read_json(path: Path | str) -> Any:
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    """A JSON file; a damaged one is a ValueError naming the file (the stages' one line)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(
+            f"{path}: not valid JSON ({exc}); rerun the stage that writes it"
+        ) from None
 
 
 def write_text(path: Path | str, text: str) -> None:

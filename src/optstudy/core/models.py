@@ -127,8 +127,17 @@ def training_flops_per_sample(model: nn.Module, input_shape: tuple[int, ...]) ->
 
 
 def load_digit_classifier(path, device: torch.device) -> tuple[DigitClassifier, dict]:
-    """A DigitClassifier checkpoint as `mnist_lr` writes it: (model, its meta)."""
-    checkpoint = torch.load(path, map_location=device, weights_only=True)
+    """A DigitClassifier checkpoint as `mnist_lr` writes it: (model, its meta); a damaged or
+    foreign file is a ValueError naming it."""
     model = DigitClassifier().to(device=device, memory_format=torch.channels_last)
-    model.load_state_dict(checkpoint["state_dict"])
-    return model, checkpoint["meta"]
+    try:
+        checkpoint = torch.load(path, map_location=device, weights_only=True)
+        model.load_state_dict(checkpoint["state_dict"])
+        return model, checkpoint["meta"]
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # torch raises many types for a damaged or foreign file
+        first = (str(exc).strip() or type(exc).__name__).splitlines()[0].split(". ")[0][:120]
+        raise ValueError(
+            f"{path}: not a DigitClassifier checkpoint ({first}); rerun the stage that wrote it"
+        ) from None

@@ -109,17 +109,33 @@ def validate(model: type[BaseModel], raw: dict, path: Path | str, prefix: str = 
         raise ParamsError(format_errors(Path(path), exc, prefix)) from None
 
 
+def shown_key(parts: list[str]) -> str:
+    """A dotted key as typed; a part with a space or a look-alike letter is quoted in
+    ASCII escapes, so `lr ` and `lr` (or a Cyrillic `а`) never print alike."""
+    plain = [p.isascii() and (p.isidentifier() or p.isdigit()) for p in parts]
+    return ".".join(p if ok else ascii(p) for p, ok in zip(parts, plain, strict=True))
+
+
+def shown_value(value: Any, limit: int = 80) -> str:
+    """The offending value, cut to `limit` characters (a 10,000-entry list is one line)."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f", {len(value)} entries" if isinstance(value, list | dict) else ""
+    return f"{text[: limit - 5]} …({len(text)} characters{size})"
+
+
 def format_errors(path: Path, exc: ValidationError, prefix: str = "") -> str:
     lines = [f"{path}: {exc.error_count()} invalid parameter(s):"]
     for error in exc.errors():
-        key = prefix + ".".join(str(part) for part in error["loc"])
+        key = shown_key([*filter(None, prefix.split(".")), *map(str, error["loc"])])
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             message = "unknown key (typo?); allowed keys are listed in the schema"
         if error["type"] == "missing":
             lines.append(f"  - {key}: missing; {message.lower()}")
             continue
-        lines.append(f"  - {key} = {error['input']!r}: {message}")
+        lines.append(f"  - {key} = {shown_value(error['input'])}: {message}")
     return "\n".join(lines)
 
 

@@ -80,6 +80,8 @@ def select_device(name: str) -> torch.device:
         return torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("runtime.device is 'cuda' but no CUDA device is available")
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise RuntimeError("runtime.device is 'mps' but no Apple MPS device is available")
     return torch.device(name)
 
 
@@ -139,17 +141,22 @@ def batch_orders(n: int, seed: int) -> Iterator[torch.Tensor]:
 
 
 def image_tensors(
-    prepared, device: torch.device, val_fraction: float | None = None, split_seed: int = 0
+    prepared,
+    device: torch.device,
+    val_fraction: float | None = None,
+    split_seed: int = 0,
+    val_key: str = "val_fraction",
 ) -> tuple[Tensors, tuple[list[float], list[float]]]:
     """train (, val) and test splits as normalised tensors on `device`, and (mean, std).
 
     The statistics come from the training split only. With `val_fraction`, a seeded share
-    of the training set is held out as the validation split.
+    of the training set is held out as the validation split (`val_key`: the params key
+    named when the share leaves a split empty).
     """
     train = load_split(prepared, "train")
     val = {}
     if val_fraction is not None:
-        train, val["val"] = split_train_val(train, val_fraction, split_seed)
+        train, val["val"] = split_train_val(train, val_fraction, split_seed, val_key)
     splits = {"train": train, **val, "test": load_split(prepared, "test")}
     mean, std = channel_stats(train.images)
     return {name: to_tensors(s, mean, std, device) for name, s in splits.items()}, (mean, std)

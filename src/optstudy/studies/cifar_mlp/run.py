@@ -48,7 +48,9 @@ def standardised_splits(prepared: Path, val_fraction: float, split_seed: int) ->
     images leaks into the inputs. (Dividing by 255 first would change nothing: the
     standardisation cancels any scale.)
     """
-    train, val = split_train_val(load_split(prepared, "train"), val_fraction, split_seed)
+    train, val = split_train_val(
+        load_split(prepared, "train"), val_fraction, split_seed, "cifar_mlp.val_fraction"
+    )
     test = load_split(prepared, "test")
     flat = {
         name: (s.images.reshape(len(s.labels), -1).astype(np.float32), s.labels)

@@ -24,7 +24,9 @@ LIVE_KEYS = ("train_loss", "val_loss", "val_acc")
 def run_grad_flow_study(ctx: Context, prepared: Path) -> dict:
     p, runtime = ctx.params["grad_flow"], ctx.params["runtime"]
     device = select_device(runtime.device)
-    tensors, _ = image_tensors(prepared, device, p.val_fraction, p.split_seed)
+    tensors, _ = image_tensors(
+        prepared, device, p.val_fraction, p.split_seed, "grad_flow.val_fraction"
+    )
     check_batch_fits("grad_flow.batch_size", p.batch_size, len(tensors["train"][1]))
     live = ctx.live(len(p.activations), LIVE_KEYS)
     runs, seconds = {}, {}

@@ -29,7 +29,9 @@ LIVE_KEYS = ("train_loss", "val_loss", "val_acc", "test_acc")
 def run_epochs_study(ctx: Context, prepared: Path) -> dict:
     p, runtime = ctx.params["mnist_epochs"], ctx.params["runtime"]
     device = select_device(runtime.device)
-    tensors, _ = image_tensors(prepared, device, p.val_fraction, p.split_seed)
+    tensors, _ = image_tensors(
+        prepared, device, p.val_fraction, p.split_seed, "mnist_epochs.val_fraction"
+    )
     check_batch_fits("mnist_epochs.batch_size", p.batch_size, len(tensors["train"][1]))
     seed_everything(p.seed, runtime.threads)
     model = SimpleCNN().to(device)

@@ -29,7 +29,9 @@ def load_runs(root: Path, lrs: list[float]) -> dict[float, tuple[Path, dict]]:
     found = {}
     for path in sorted(Path(root).glob(f"*/{RUNS_FILE}")):
         result = read_json(path)
-        if result["lr"] in lrs:
+        if not isinstance(result, dict) or not isinstance(result.get("runs"), list):
+            raise ValueError(f"{path}: expected the mnist_lr stage's record (lr, runs)")
+        if result.get("lr") in lrs:
             found[result["lr"]] = (path.parent, result)
     missing = [lr for lr in lrs if lr not in found]
     if missing:
