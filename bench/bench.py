@@ -104,6 +104,51 @@ def project_loop(prepared: Path, samples: int, track_norms: bool = True) -> floa
     return samples / (time.perf_counter() - start)
 
 
+def stacked_seeds_loop(prepared: Path, samples: int, seeds: int = 3) -> float:
+    """`seeds` DigitClassifiers trained together: their parameters stacked on a new first
+    axis and the step vmapped over it (torch.func), each seed with its own batch order and
+    dropout; Adam on the stacked tensors is Adam per seed (it is elementwise). The same
+    math as `seeds` separate runs, in larger kernels. Measured to decide whether the
+    training stages should train their seeds this way; samples/s counts every seed's."""
+    from torch.func import functional_call, grad_and_value, stack_module_state, vmap
+
+    split = load_split(prepared, "train")
+    mean, std = channel_stats(split.images)
+    x, y = to_tensors(split, mean, std, torch.device("cpu"))
+    x, y = x[:samples], y[:samples]
+    seed_everything(0, torch.get_num_threads())
+    models = [DigitClassifier().to(memory_format=torch.channels_last) for _ in range(seeds)]
+    params, buffers = stack_module_state(models)
+    base = models[0]
+    for p in params.values():
+        p.requires_grad_(False)
+
+    def loss_of(p, b, xb, yb):
+        out = functional_call(base, (p, b), (xb,))
+        return torch.nn.functional.cross_entropy(out, yb)
+
+    step = vmap(grad_and_value(loss_of), randomness="different")
+    leaves = list(params.values())
+    optimizer = torch.optim.Adam(leaves, lr=1e-3, fused=True)
+    keep_freed_memory()
+    base.train()
+    orders = torch.stack([torch.randperm(samples) for _ in range(seeds)])
+    n_batches = samples // 64
+
+    def epoch(batches: int) -> None:
+        for b in range(batches):
+            index = orders[:, b * 64 : (b + 1) * 64]
+            grads, _ = step(params, buffers, x[index], y[index])
+            for leaf, name in zip(leaves, params, strict=True):
+                leaf.grad = grads[name]
+            optimizer.step()
+
+    epoch(10)  # warm-up
+    start = time.perf_counter()
+    epoch(n_batches)
+    return seeds * n_batches * 64 / (time.perf_counter() - start)
+
+
 def seed_style_loop(raw: Path, samples: int) -> float:
     from torchvision import datasets, transforms
 
@@ -216,6 +261,9 @@ def mnist_part(args: argparse.Namespace) -> None:
     )
     results["project without per-step gradient norms"] = median_rate(
         lambda: project_loop(args.prepared, n, track_norms=False), r
+    )
+    results["3 seeds stacked, vmapped step (not used)"] = median_rate(
+        lambda: stacked_seeds_loop(args.prepared, n), r
     )
     rows = [
         [
