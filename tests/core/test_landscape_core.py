@@ -31,6 +31,7 @@ def test_the_landscape_at_its_origin_is_the_models_loss() -> None:
     x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
     before = ls.weights(model)
     loss = ls.mean_loss(model, x, y)
+    assert ls.mean_loss(model, x, y, batch=10) == pytest.approx(loss, rel=1e-6)  # 7 chunks
     g = torch.Generator().manual_seed(0)
     d1, d2 = (ls.filter_normalised_direction(model, g) for _ in range(2))
     assert ls.line(model, before, d1, [0.0], (x, y)) == [pytest.approx(loss, rel=1e-6)]
@@ -75,3 +76,7 @@ def test_hessian_vector_products_equal_autograd_on_a_tiny_net() -> None:
     expected = full @ torch.cat([t.flatten() for t in v])
     got = torch.cat([t.flatten() for t in hvp(v)])
     assert torch.allclose(got, expected, atol=1e-10)
+    # in chunks (2 + 2 + 1 samples): the mean's Hessian is the chunks' weighted sum
+    chunked = torch.cat([t.flatten() for t in ls.loss_hvp(net, x, y, batch=2)(v)])
+    assert torch.allclose(chunked, expected, atol=1e-10)
+    assert not torch.allclose(chunked, 2 * expected, atol=1e-10)

@@ -84,7 +84,13 @@ def test_stage_measures_the_sweeps_models(trained_baseline: Path, stage_context)
     ctx = stage_context(
         landscape_stage.STAGE,
         mnist_lr={"lrs": [0.001]},
-        landscape={"subsample": 64, "grid": 3, "line_points": 3, "power_iters": 3},
+        landscape={
+            "subsample": 64,
+            "grid": 3,
+            "line_points": 3,
+            "power_iters": 3,
+            "eval_batch_size": 16,
+        },
     )
     results = landscape_stage.run_landscape(ctx, Path("data/prepared/mnist"), Path("data/mnist_lr"))
     (model,) = results["models"]["0.001"].values()

@@ -54,8 +54,10 @@ def moved(model: nn.Module, base: Vector, steps: list[tuple[float, Vector]]) -> 
 
 
 @torch.no_grad()
-def mean_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 2000) -> float:
-    """Mean cross-entropy over (x, y) in eval mode (no dropout)."""
+def mean_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 256) -> float:
+    """Mean cross-entropy over (x, y) in eval mode (no dropout), `batch` images at a time
+    (small enough that a CNN's activations stay in cache: 256 is twice as fast as 2,000
+    on 2 cores)."""
     model.eval()
     total = sum(
         F.cross_entropy(model(x[i : i + batch]), y[i : i + batch], reduction="sum").item()
@@ -65,18 +67,29 @@ def mean_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 2
 
 
 def line(
-    model: nn.Module, base: Vector, direction: Vector, alphas: list[float], data
+    model: nn.Module,
+    base: Vector,
+    direction: Vector,
+    alphas: list[float],
+    data,
+    batch: int = 256,
 ) -> list[float]:
     """Loss at base + α·direction for each α."""
     out = []
     for alpha in alphas:
         with moved(model, base, [(alpha, direction)]):
-            out.append(mean_loss(model, *data))
+            out.append(mean_loss(model, *data, batch=batch))
     return out
 
 
 def plane(
-    model: nn.Module, base: Vector, d1: Vector, d2: Vector, alphas: list[float], data
+    model: nn.Module,
+    base: Vector,
+    d1: Vector,
+    d2: Vector,
+    alphas: list[float],
+    data,
+    batch: int = 256,
 ) -> list[list[float]]:
     """Loss on the grid base + α·d1 + β·d2 (rows: β, columns: α)."""
     out = []
@@ -84,21 +97,36 @@ def plane(
         row = []
         for alpha in alphas:
             with moved(model, base, [(alpha, d1), (beta, d2)]):
-                row.append(mean_loss(model, *data))
+                row.append(mean_loss(model, *data, batch=batch))
         out.append(row)
     return out
 
 
-def loss_hvp(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> Callable[[Vector], Vector]:
-    """v ↦ H·v for the mean cross-entropy on (x, y) at the model's weights (eval mode)."""
+def loss_hvp(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int | None = None
+) -> Callable[[Vector], Vector]:
+    """v ↦ H·v for the mean cross-entropy on (x, y) at the model's weights (eval mode).
+
+    The Hessian of a mean is the mean of the chunks' Hessians, so the data is taken in
+    chunks of `batch` images (all at once when None): the same H·v up to rounding, and
+    faster on a CPU, where a chunk's double-backward graph stays in cache."""
     model.eval()
     params = list(model.parameters())
-    loss = F.cross_entropy(model(x), y)
-    grads = torch.autograd.grad(loss, params, create_graph=True)
+    batch = batch or len(x)
+    chunk_grads = []
+    for i in range(0, len(x), batch):
+        loss = F.cross_entropy(model(x[i : i + batch]), y[i : i + batch], reduction="sum")
+        chunk_grads.append(torch.autograd.grad(loss / len(x), params, create_graph=True))
 
     def hvp(v: Vector) -> Vector:
-        dot = sum((g * vi).sum() for g, vi in zip(grads, v, strict=True))
-        return [h.detach() for h in torch.autograd.grad(dot, params, retain_graph=True)]
+        total = [torch.zeros_like(p) for p in params]
+        for grads in chunk_grads:
+            dot = sum((g * vi).sum() for g, vi in zip(grads, v, strict=True))
+            for t, h in zip(
+                total, torch.autograd.grad(dot, params, retain_graph=True), strict=True
+            ):
+                t += h.detach()
+        return total
 
     return hvp
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from optstudy.core.params import Distinct, Fraction, LearningRate, Section, Seed
+from optstudy.core.params import Batch, Distinct, Fraction, LearningRate, Section, Seed
 
 Count = Annotated[int, Field(ge=3, le=101)]
 
@@ -31,6 +31,7 @@ class Measure(Section):
     grid: Count  # the 2-D plane has grid × grid points
     extent: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]  # α, β ∈ [−extent, extent]
     power_iters: Annotated[int, Field(ge=1, le=1000)]
+    eval_batch_size: Batch  # images per forward (and per Hessian chunk): speed only
     seed: Seed  # the random directions and the subsample
 
 

@@ -57,24 +57,24 @@ def measure_model(model, init, p, train, test, generator: torch.Generator) -> di
     d1 = ls.filter_normalised_direction(model, generator)
     d2 = ls.filter_normalised_direction(model, generator)
     start = [i.clone() for i in ls.weights(init)]
-    hvp = ls.loss_hvp(model, *train)
+    hvp = ls.loss_hvp(model, *train, batch=p.eval_batch_size)
     top = ls.power_iteration(hvp, final, p.power_iters, generator)
     smallest = ls.power_iteration(hvp, final, p.power_iters, generator, shift=top)
     return {
         "interpolation": {
             "alphas": line_alphas,
-            "train": ls.line(model, start, to_final, line_alphas, train),
+            "train": ls.line(model, start, to_final, line_alphas, train, p.eval_batch_size),
         },
         "random_line": {
             "alphas": random_alphas,
-            "train": ls.line(model, final, direction, random_alphas, train),
+            "train": ls.line(model, final, direction, random_alphas, train, p.eval_batch_size),
         },
         "plane": {
             "alphas": grid,
-            "train": ls.plane(model, final, d1, d2, grid, train),
-            "test": ls.plane(model, final, d1, d2, grid, test),
+            "train": ls.plane(model, final, d1, d2, grid, train, p.eval_batch_size),
+            "test": ls.plane(model, final, d1, d2, grid, test, p.eval_batch_size),
         },
-        "loss_at_final": ls.mean_loss(model, *train),
+        "loss_at_final": ls.mean_loss(model, *train, batch=p.eval_batch_size),
         "top_eigenvalue": top,
         "min_eigenvalue": smallest,
     }

@@ -43,6 +43,7 @@ def train_torch(optimizer: str, lr: float, p, seed: int) -> tuple[np.ndarray, np
         seed=seed,
         loss="mse_prob",
         log_every=0,
+        track_norms=False,  # unused here, and half of a 4-sample step's time
     )
     history = fit(model, (x, y), {}, config, desc=f"xor {optimizer} lr={lr}")
     losses = np.array(
