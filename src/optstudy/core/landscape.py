@@ -17,7 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from optstudy.core.train import evaluate
+
 Vector = list[torch.Tensor]  # one tensor per parameter, in `model.parameters()` order
+EVAL_BATCH = 256  # images per forward: a CNN's activations stay in cache (2,000: twice as slow)
 
 
 def filter_normalised_direction(model: nn.Module, generator: torch.Generator) -> Vector:
@@ -53,17 +56,10 @@ def moved(model: nn.Module, base: Vector, steps: list[tuple[float, Vector]]) -> 
                 p.copy_(s)
 
 
-@torch.no_grad()
-def mean_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 256) -> float:
-    """Mean cross-entropy over (x, y) in eval mode (no dropout), `batch` images at a time
-    (small enough that a CNN's activations stay in cache: 256 is twice as fast as 2,000
-    on 2 cores)."""
-    model.eval()
-    total = sum(
-        F.cross_entropy(model(x[i : i + batch]), y[i : i + batch], reduction="sum").item()
-        for i in range(0, len(x), batch)
-    )
-    return total / len(x)
+def mean_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = EVAL_BATCH) -> float:
+    """Mean cross-entropy over (x, y) in eval mode (no dropout): the training loop's own
+    evaluation, `batch` images at a time."""
+    return evaluate(model, x, y, batch)[0]
 
 
 def line(
@@ -72,7 +68,7 @@ def line(
     direction: Vector,
     alphas: list[float],
     data,
-    batch: int = 256,
+    batch: int = EVAL_BATCH,
 ) -> list[float]:
     """Loss at base + α·direction for each α."""
     out = []
@@ -89,7 +85,7 @@ def plane(
     d2: Vector,
     alphas: list[float],
     data,
-    batch: int = 256,
+    batch: int = EVAL_BATCH,
 ) -> list[list[float]]:
     """Loss on the grid base + α·d1 + β·d2 (rows: β, columns: α)."""
     out = []
@@ -107,9 +103,10 @@ def loss_hvp(
 ) -> Callable[[Vector], Vector]:
     """v ↦ H·v for the mean cross-entropy on (x, y) at the model's weights (eval mode).
 
-    The Hessian of a mean is the mean of the chunks' Hessians, so the data is taken in
-    chunks of `batch` images (all at once when None): the same H·v up to rounding, and
-    faster on a CPU, where a chunk's double-backward graph stays in cache."""
+    The Hessian of a mean is the sum of the chunks' Hessians, each weighted by its share of
+    the images, so the data is taken in chunks of `batch` images (all at once when None):
+    the same H·v up to rounding, and faster on a CPU, where a chunk's double-backward graph
+    stays in cache."""
     model.eval()
     params = list(model.parameters())
     batch = batch or len(x)
@@ -121,9 +118,8 @@ def loss_hvp(
     def hvp(v: Vector) -> Vector:
         total = [torch.zeros_like(p) for p in params]
         for grads in chunk_grads:
-            dot = sum((g * vi).sum() for g, vi in zip(grads, v, strict=True))
             for t, h in zip(
-                total, torch.autograd.grad(dot, params, retain_graph=True), strict=True
+                total, torch.autograd.grad(_dot(grads, v), params, retain_graph=True), strict=True
             ):
                 t += h.detach()
         return total
