@@ -29,15 +29,40 @@ def module_file(name: str) -> Path | None:
     return None
 
 
+# The registry imports each study's report module on first use of these names.
+REGISTRY, LAZY = "optstudy.registry", {"STUDIES", "study", "studies"}
+
+
+def report_modules() -> set[str]:
+    """Every registered study's report module (the registry itself is light to import)."""
+    from optstudy.registry import SPECS
+
+    return {spec.report_module for spec in SPECS}
+
+
 def imported_modules(path: Path) -> set[str]:
-    """Every module an import statement of `path` names (module-level or not)."""
+    """Every module an import statement of `path` names (module-level or not; not those
+    under `if TYPE_CHECKING:`), and the study report modules when it takes the studies
+    from the registry."""
+    tree = ast.parse(path.read_text(), str(path))
+    typing_only = {  # `if TYPE_CHECKING:` imports never run
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+        for stmt in node.body
+        for inner in ast.walk(stmt)
+    }
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
             names |= {f"{node.module}.{alias.name}" for alias in node.names}  # submodules
+            if node.module == REGISTRY and LAZY & {alias.name for alias in node.names}:
+                names |= report_modules()
     return names
 
 

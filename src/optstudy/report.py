@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from optstudy.core import figures
 from optstudy.core.claims import NOT_REPRODUCED, REPRODUCED, Checked, check_claims, load_claims
 from optstudy.core.cost import tflop
 from optstudy.core.io import read_json, write_json, write_text
@@ -131,6 +132,7 @@ def read_provenance(root: Path, params) -> dict[str, dict]:
 def build_report(params, root: Path = Path(".")) -> str:
     """Read every study's outputs, write figures, curves, metrics.json and report.md."""
     out = root / "reports"
+    figures.configure(params.figures)
     meta = {
         n: read_json(root / "data" / "prepared" / n / "meta.json") for n in params.data.datasets
     }

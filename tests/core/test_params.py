@@ -53,7 +53,7 @@ def mutate(params: dict, key: str, value) -> dict:
 def test_repository_params_are_valid() -> None:
     params = load_params(REPO / "params.yaml")
     assert params.mnist_lr.epochs >= 1 and params.mnist_lr.lrs
-    sections = {"runtime", "data", "claims"} | {s.name for s in STUDIES}
+    sections = {"runtime", "data", "claims", "figures"} | {s.name for s in STUDIES}
     assert set(params_model().model_fields) == sections == set(read_yaml(REPO / "params.yaml"))
 
 

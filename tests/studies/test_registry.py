@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 from optstudy.core.claims import NOT_REPRODUCED, REPRODUCED, check_claims, load_claims
 from optstudy.core.io import json_safe, write_json
 from optstudy.core.params import read_yaml
-from optstudy.registry import STUDIES, load_params, params_model, study
+from optstudy.registry import SECTIONS, SPECS, STUDIES, load_params, params_model, study
 from optstudy.studies.backprop.run import worked_example
 from optstudy.studies.gd_basics.run import run_study as run_gd_basics
 from optstudy.studies.xor.run_numpy import run_numpy_study
@@ -25,9 +27,29 @@ PARAMS = load_params(REPO / "params.yaml")
 NAMES = [s.name for s in STUDIES]
 
 
+def test_validating_params_imports_no_training_drawing_or_statistics() -> None:
+    """The params check runs after every edit of params.yaml: it imports the specs only."""
+    code = (
+        "import sys; from optstudy.registry import load_params; load_params(sys.argv[1]); "
+        "print(sorted(m for m in ('torch', 'matplotlib', 'scipy') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(REPO / "params.yaml")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_every_spec_has_its_study() -> None:
+    """Each spec's report module holds a Study of that spec, in the registry's order."""
+    assert [s.spec for s in STUDIES] == list(SPECS)
+
+
 def test_study_names_are_unique_and_found_by_name() -> None:
     assert len(NAMES) == len(set(NAMES))
-    assert not {"runtime", "data", "claims"} & set(NAMES)  # no clash with the core sections
+    assert not set(SECTIONS) & set(NAMES)  # no clash with the core sections
     for s in STUDIES:
         assert study(s.name) is s
 

@@ -13,13 +13,23 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from optstudy.core.figure_style import Figures  # noqa: E402
 from optstudy.core.io import atomic_open  # noqa: E402
+
+STYLE = Figures(dpi=110, tight_layout=True)  # until a stage configures params.yaml's own
+
+
+def configure(style: Figures) -> None:
+    """Draw every figure that follows as params.yaml's `figures` says (once per stage)."""
+    global STYLE
+    STYLE = style
 
 
 def save(fig: plt.Figure, path: Path) -> None:
-    fig.tight_layout()
+    if STYLE.tight_layout:
+        fig.tight_layout()
     with atomic_open(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=110, metadata={"Software": None})
+        fig.savefig(handle, format="png", dpi=STYLE.dpi, metadata={"Software": None})
     plt.close(fig)
 
 

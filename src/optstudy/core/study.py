@@ -12,6 +12,7 @@ from typing import Any
 from optstudy.core.claims import Checked, CheckFn
 from optstudy.core.io import read_json
 from optstudy.core.params import Section
+from optstudy.core.spec import Spec
 from optstudy.core.stats import final_stats
 
 
@@ -37,19 +38,28 @@ class ReportContext:
 
 @dataclass(frozen=True)
 class Study:
-    name: str  # its params.yaml section, claims.yaml list and metrics.json key
-    params: type[Section]  # the section's schema, rules included
+    spec: Spec  # name, params schema, dataset, cross-section checks (what validation needs)
     load: Callable[[Path, Any], Any]  # (project folder, params) -> its stages' results
     section: Callable[[ReportContext], str]  # its part of report.md (writes its figures)
     metrics: Callable[[Any, Any], dict]  # (results, params) -> headline metrics
     checks: dict[str, CheckFn] = field(default_factory=dict)  # claim id -> check
-    dataset: str | None = None  # the prepared dataset it measures on (None: synthetic)
-    data: str = ""  # what it measures on, in words, when dataset is None
+    data: str = ""  # what it measures on, in words, when it has no dataset
     summary: Callable[[ReportContext], str] | None = None  # a line for the report's summary
     headline: dict[str, str] = field(default_factory=dict)  # metric -> short label (compare)
     stages: Callable[[Any], list[str]] | None = None  # its DVC stage names (default: [name])
-    consistent: Callable[[Any], list[str]] | None = None  # params -> errors across sections
     flops: Callable[[Any, dict[str, dict]], float] | None = None  # (params, counts) -> FLOPs
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def params(self) -> type[Section]:
+        return self.spec.params
+
+    @property
+    def dataset(self) -> str | None:
+        return self.spec.dataset
 
     def stage_names(self, params: Any) -> list[str]:
         """The stages whose provenance belongs to this study under `params`."""

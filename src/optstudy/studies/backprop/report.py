@@ -6,7 +6,7 @@ import numpy as np
 
 from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import table
-from optstudy.studies.backprop.params import Backprop
+from optstudy.studies.backprop.spec import SPEC
 
 
 def _vector(values) -> str:
@@ -56,8 +56,7 @@ Loss after the step: **{results["loss_after"]:.4f}** (change
 
 
 STUDY = Study(
-    name="backprop",
-    params=Backprop,
+    spec=SPEC,
     load=results_json("backprop"),
     section=section,
     metrics=lambda results, params: {"loss_after_step": results["loss_after"]},

@@ -25,7 +25,7 @@ from optstudy.core.stats import (
 from optstudy.core.study import ReportContext, Study
 from optstudy.core.tables import claims_table, num, pct, pct_pm, sci, seeds, table
 from optstudy.studies.cifar_mlp.figures import cifar_crosscheck, cifar_history
-from optstudy.studies.cifar_mlp.params import CifarMlp
+from optstudy.studies.cifar_mlp.spec import SPEC
 
 CURVE_KEYS = ["train_loss", "val_loss", "test_loss", "train_acc", "val_acc", "test_acc"]
 
@@ -291,13 +291,11 @@ def flops(params, counts: dict[str, dict]) -> float:
 
 
 STUDY = Study(
-    name="cifar_mlp",
-    params=CifarMlp,
+    spec=SPEC,
     load=load,
     section=section,
     metrics=metrics,
     checks={"cifar_adam_beats_sgd": adam_beats_sgd},
-    dataset="cifar10",
     summary=summary,
     headline={"better": "cifar"},
     stages=lambda params: (

@@ -16,7 +16,7 @@ from optstudy.studies.gd_basics.figures import (
     parabola,
     paths_on_contours,
 )
-from optstudy.studies.gd_basics.params import GdBasics
+from optstudy.studies.gd_basics.spec import SPEC
 
 
 def parabola_theory(results: dict, params, claim: dict) -> Check:
@@ -236,8 +236,7 @@ def metrics(results: dict, params) -> dict:
 
 
 STUDY = Study(
-    name="gd_basics",
-    params=GdBasics,
+    spec=SPEC,
     load=results_json("gd_basics"),
     section=section,
     metrics=metrics,

@@ -10,7 +10,7 @@ from optstudy.core.stats import layer_weight_norms
 from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import pct, sci, table
 from optstudy.studies.grad_flow.figures import gradient_flow as gradient_flow_figure
-from optstudy.studies.grad_flow.params import GradFlow
+from optstudy.studies.grad_flow.spec import SPEC
 
 
 def gradient_flow(layer_norms: list[float], vanishing_ratio: float, exploding_norm: float) -> str:
@@ -105,11 +105,9 @@ def flops(params, counts: dict[str, dict]) -> float:
 
 
 STUDY = Study(
-    name="grad_flow",
-    params=GradFlow,
+    spec=SPEC,
     load=results_json("grad_flow"),
     section=section,
     metrics=metrics,
-    dataset="mnist",
     flops=flops,
 )

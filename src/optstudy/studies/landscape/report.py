@@ -12,7 +12,7 @@ from optstudy.core.stats import mean_difference
 from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import claims_table, num, pct, sig, table
 from optstudy.studies.landscape.figures import lines, planes
-from optstudy.studies.landscape.params import Landscape
+from optstudy.studies.landscape.spec import SPEC
 
 
 def nonconvex_share(plane: list[list[float]]) -> float:
@@ -187,11 +187,9 @@ def metrics(results: dict, params) -> dict:
 
 
 STUDY = Study(
-    name="landscape",
-    params=Landscape,
+    spec=SPEC,
     load=results_json("landscape"),
     section=section,
     metrics=metrics,
     checks=CHECKS,
-    dataset="mnist",
 )

@@ -15,7 +15,7 @@ from optstudy.core.models import SimpleCNN
 from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import claims_table, num, pct, table
 from optstudy.studies.mnist_epochs.figures import conv_filters, epochs_study
-from optstudy.studies.mnist_epochs.params import MnistEpochs
+from optstudy.studies.mnist_epochs.spec import SPEC
 
 
 def early_stopping(val_losses: list[float], patience: int, min_delta: float) -> tuple[int, int]:
@@ -241,13 +241,11 @@ def flops(params, counts: dict[str, dict]) -> float:
 
 
 STUDY = Study(
-    name="mnist_epochs",
-    params=MnistEpochs,
+    spec=SPEC,
     load=load,
     section=section,
     metrics=metrics,
     checks=CHECKS,
-    dataset="mnist",
     headline={"best_epoch": "best ep"},
     flops=flops,
 )

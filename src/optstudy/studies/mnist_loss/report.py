@@ -13,8 +13,8 @@ from optstudy.core.stats import final_stats, final_values, mean_curve, optimizer
 from optstudy.core.study import ReportContext, Study, final_accuracy_metrics
 from optstudy.core.tables import claims_table, pct_pm, table
 from optstudy.studies.mnist_loss.figures import loss_study
-from optstudy.studies.mnist_loss.params import MnistLoss
-from optstudy.studies.mnist_lr.evaluate import baseline_errors, load_runs
+from optstudy.studies.mnist_loss.spec import SPEC
+from optstudy.studies.mnist_lr.evaluate import load_runs
 
 
 def ce_beats_mse(results: dict, params, claim: dict) -> Check:
@@ -145,13 +145,10 @@ def flops(params, counts: dict[str, dict]) -> float:
 
 
 STUDY = Study(
-    name="mnist_loss",
-    params=MnistLoss,
+    spec=SPEC,
     load=load,
-    consistent=lambda params: baseline_errors(params, "mnist_loss"),
     section=section,
     metrics=final_accuracy_metrics,
     checks=CHECKS,
-    dataset="mnist",
     flops=flops,
 )

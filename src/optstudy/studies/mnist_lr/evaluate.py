@@ -8,6 +8,7 @@ import numpy as np
 
 from optstudy.core import figures
 from optstudy.core.data import DATASETS, load_split
+from optstudy.core.figure_style import Figures
 from optstudy.core.io import atomic_open, read_json, write_json
 from optstudy.core.models import load_digit_classifier
 from optstudy.core.stage import Context, Stage
@@ -16,7 +17,9 @@ from optstudy.studies.mnist_lr.params import Evaluation
 from optstudy.studies.mnist_lr.rules import best_of_sweep, first_healthy_run, summarise
 from optstudy.studies.mnist_lr.run import RUNS_FILE
 
-STAGE = Stage.reading("evaluate", "mnist_lr", Evaluation, runtime=True)
+STAGE = Stage.reading_sections(
+    "evaluate", {"mnist_lr": Evaluation, "figures": Figures}, runtime=True
+)
 
 
 def load_runs(root: Path, lrs: list[float]) -> dict[float, tuple[Path, dict]]:
@@ -41,16 +44,9 @@ def load_runs(root: Path, lrs: list[float]) -> dict[float, tuple[Path, dict]]:
     return {lr: found[lr] for lr in lrs}
 
 
-def baseline_errors(params, section: str) -> list[str]:
-    """A study that shares this sweep's runs at `<section>.baseline_lr` needs that lr run."""
-    lr, lrs = getattr(params, section).baseline_lr, params.mnist_lr.lrs
-    if lr in lrs:
-        return []
-    return [f"{section}.baseline_lr = {lr:g} must be one of mnist_lr.lrs = {list(lrs)}"]
-
-
 def evaluate_best(ctx: Context, runs_root: Path, prepared: Path, out_dir: Path) -> dict:
     p, runtime = ctx.params["mnist_lr"], ctx.params["runtime"]
+    figures.configure(ctx.params["figures"])
     seed_everything(0, runtime.threads)
     runs = load_runs(runs_root, p.lrs)
     # the same choice as the report's verdicts: best mean over seeds that did not collapse

@@ -19,7 +19,6 @@ from optstudy.core.study import ReportContext, Study
 from optstudy.core.tables import claims_table, lr_key, num, pct, pct_pm, seeds, table
 from optstudy.studies.mnist_lr.evaluate import load_runs
 from optstudy.studies.mnist_lr.figures import lr_curves
-from optstudy.studies.mnist_lr.params import MnistLr
 from optstudy.studies.mnist_lr.params import Rules as LrRules
 from optstudy.studies.mnist_lr.rules import (
     LrSummary,
@@ -29,6 +28,7 @@ from optstudy.studies.mnist_lr.rules import (
     seed_mean_curve,
     summarise,
 )
+from optstudy.studies.mnist_lr.spec import SPEC
 
 
 def load(root: Path, params) -> dict:
@@ -510,13 +510,11 @@ def flops(params, counts: dict[str, dict]) -> float:
 
 
 STUDY = Study(
-    name="mnist_lr",
-    params=MnistLr,
+    spec=SPEC,
     load=load,
     section=section,
     metrics=metrics,
     checks=CHECKS,
-    dataset="mnist",
     summary=summary,
     headline={"best_lr": "best lr", "best_lr_test_acc": "its acc"},
     stages=lambda params: [f"mnist_lr@{lr}" for lr in params.mnist_lr.lrs] + ["evaluate"],

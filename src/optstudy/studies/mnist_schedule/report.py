@@ -12,9 +12,9 @@ from optstudy.core.models import DigitClassifier
 from optstudy.core.stats import epochs_to_target, final_stats, mean_curve, mean_difference
 from optstudy.core.study import ReportContext, Study, final_accuracy_metrics
 from optstudy.core.tables import claims_table, pct, pct_pm, table
-from optstudy.studies.mnist_lr.evaluate import baseline_errors, load_runs
+from optstudy.studies.mnist_lr.evaluate import load_runs
 from optstudy.studies.mnist_schedule.figures import schedule_study
-from optstudy.studies.mnist_schedule.params import MnistSchedule
+from optstudy.studies.mnist_schedule.spec import SPEC
 
 
 def seed_epochs_to_target(runs: list[dict], target: float) -> list[float]:
@@ -104,13 +104,10 @@ def flops(params, counts: dict[str, dict]) -> float:
 
 
 STUDY = Study(
-    name="mnist_schedule",
-    params=MnistSchedule,
+    spec=SPEC,
     load=load,
-    consistent=lambda params: baseline_errors(params, "mnist_schedule"),
     section=section,
     metrics=final_accuracy_metrics,
     checks={"onecycle_faster": onecycle_faster},
-    dataset="mnist",
     flops=flops,
 )

@@ -13,7 +13,7 @@ from optstudy.core.stats import Difference, mean_difference
 from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import claims_table, lr_key, seed_list, seeds, table
 from optstudy.studies.xor.figures import loss_curves
-from optstudy.studies.xor.params import XorNumpy, XorTorch
+from optstudy.studies.xor.spec import NUMPY_SPEC, TORCH_SPEC
 
 # --------------------------------------------------------------------------- rules
 
@@ -453,8 +453,7 @@ def torch_metrics(results: dict, params) -> dict:
 
 
 NUMPY_STUDY = Study(
-    name="xor_numpy",
-    params=XorNumpy,
+    spec=NUMPY_SPEC,
     load=results_json("xor_numpy"),
     section=numpy_section,
     metrics=numpy_metrics,
@@ -462,8 +461,7 @@ NUMPY_STUDY = Study(
     data="the 4 XOR points",
 )
 TORCH_STUDY = Study(
-    name="xor_torch",
-    params=XorTorch,
+    spec=TORCH_SPEC,
     load=results_json("xor_torch"),
     section=torch_section,
     metrics=torch_metrics,
