@@ -44,8 +44,9 @@ exp: $(STAMP) check-mirror  ## dvc exp run -S for each of S="key=value ..."; a r
 	  cp "$$before" params.yaml; rm -f "$$before"; \
 	  echo "error: the experiment failed; params.yaml restored as it was" >&2; exit $$status; fi
 
-test: $(STAMP)  ## the test suite (offline, generated fixture data)
-	$(PYTHON) -m pytest -q
+# On every core (pytest-xdist); worksteal: a worker that runs out takes over queued tests.
+test: $(STAMP)  ## the test suite (offline, generated fixture data), in parallel on every core
+	$(PYTHON) -m pytest -q -n auto --dist worksteal
 
 bench: $(STAMP) check-mirror  ## speed vs the seed-style loop, % of matmul peak, study FLOPs (MIRROR=<folder> ok)
 	$(PYTHON) bench/bench.py mnist

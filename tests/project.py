@@ -7,8 +7,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -124,15 +122,11 @@ def restore(project: Path, path: str = "params.yaml") -> None:
     (project / path).write_bytes(committed)
 
 
-@contextmanager
-def repro_with(project: Path, **changes) -> Iterator[set[str]]:
-    """Change params, `dvc repro`, give the stages that ran; restore and repro afterwards."""
+def repro_with(project: Path, **changes) -> set[str]:
+    """Change params, `dvc repro`, give the stages that ran (the project is a fresh copy of
+    the baseline: nothing to put back)."""
     set_params(project, **changes)
-    try:
-        yield ran_stages(dvc("repro", cwd=project).stdout)
-    finally:
-        restore(project)
-        dvc("repro", cwd=project)
+    return ran_stages(dvc("repro", cwd=project).stdout)
 
 
 def copy_repository(root: Path) -> None:
@@ -153,7 +147,8 @@ def copy_repository(root: Path) -> None:
 
 
 def make_project(root: Path, mirror: Path) -> Path:
-    """A git + DVC copy of the repository on params.tiny.yaml, reproduced once."""
+    """A git + DVC copy of the repository on params.tiny.yaml, reproduced once: the tests'
+    baseline (its .dvc/cache is the one every copy of it shares)."""
     copy_repository(root)
     (root / ".mirror").symlink_to(mirror)
     tiny = merge(read_yaml(REPO / "params.yaml"), read_yaml(REPO / "params.tiny.yaml"))
@@ -163,3 +158,22 @@ def make_project(root: Path, mirror: Path) -> Path:
     sh(["git", "add", "-A"], root)
     sh(["git", "commit", "-qm", "baseline"], root)
     return root
+
+
+def copy_project(baseline: Path, dest: Path) -> Path:
+    """A copy of the baseline (git history, workspace, dvc.lock) that uses the baseline's DVC
+    cache: a stage some test already ran with the same inputs comes from the run cache.
+
+    The cache is set in .dvc/config.local, which git does not carry: a `git clone` of the
+    copy has its own empty cache, as a real clone would.
+    """
+    dvc_dir = str(baseline / ".dvc")
+    shutil.copytree(
+        baseline,
+        dest,
+        symlinks=True,
+        ignore=lambda folder, names: {"cache", "tmp"} & set(names) if folder == dvc_dir else (),
+    )
+    cache = (baseline / ".dvc" / "cache").resolve()
+    (dest / ".dvc" / "config.local").write_text(f"[cache]\n    dir = {cache}\n")
+    return dest

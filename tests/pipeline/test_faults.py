@@ -17,11 +17,6 @@ from project import BIN, TRAINING, dvc, project_env, ran_stages, restore, set_pa
 from optstudy.core.params import read_yaml
 
 
-def restore_and_repro(project: Path) -> None:
-    restore(project)
-    dvc("repro", cwd=project)
-
-
 def output_hashes(project: Path) -> dict[str, str]:
     """md5 of every computing stage's outputs in dvc.lock, provenance (wall times) excepted.
 
@@ -38,19 +33,16 @@ def output_hashes(project: Path) -> dict[str, str]:
 
 def test_divergence_is_recorded_and_the_pipeline_carries_on(project: Path) -> None:
     set_params(project, mnist_lr__lrs=[1.0e-3, 10.0], mnist_lr__optimizer="sgd")
-    try:
-        dvc("repro", cwd=project)
-        run = json.loads((project / "data/mnist_lr/lr_10.0/runs.json").read_text())["runs"][0]
-        assert run["diverged"] is True and run["diverged_epoch"] == 1
-        assert run["epochs"][0]["train_loss"] is None  # non-finite: recorded as null, not NaN
-        report = (project / "reports/report.md").read_text()
-        assert "Diverged / collapsed" in report and "non-finite loss" in report
-        assert not re.search(r"\b(nan|inf)\b", report, re.IGNORECASE)
-        metrics = json.loads((project / "reports/metrics.json").read_text())["mnist_lr"]
-        assert metrics["diverged_runs"] == 2 and metrics["best_lr"] == 0.001  # both seeds
-        assert metrics["lr_10"]["test_acc"] is None  # no healthy seed: no number
-    finally:
-        restore_and_repro(project)
+    dvc("repro", cwd=project)
+    run = json.loads((project / "data/mnist_lr/lr_10.0/runs.json").read_text())["runs"][0]
+    assert run["diverged"] is True and run["diverged_epoch"] == 1
+    assert run["epochs"][0]["train_loss"] is None  # non-finite: recorded as null, not NaN
+    report = (project / "reports/report.md").read_text()
+    assert "Diverged / collapsed" in report and "non-finite loss" in report
+    assert not re.search(r"\b(nan|inf)\b", report, re.IGNORECASE)
+    metrics = json.loads((project / "reports/metrics.json").read_text())["mnist_lr"]
+    assert metrics["diverged_runs"] == 2 and metrics["best_lr"] == 0.001  # both seeds
+    assert metrics["lr_10"]["test_acc"] is None  # no healthy seed: no number
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
@@ -105,14 +97,11 @@ def test_every_training_stage_is_deterministic(project: Path) -> None:
 
 
 def test_exp_run_with_a_bad_value_fails_before_training(project: Path) -> None:
-    try:
-        result = dvc("exp", "run", "-S", "mnist_lr.epochs=0", cwd=project, check=False)
-        assert result.returncode != 0
-        output = result.stdout + result.stderr
-        assert "mnist_lr.epochs = 0: Input should be greater than or equal to 1" in output
-        assert "epoch 1:" not in output  # no training step ran
-    finally:
-        restore_and_repro(project)
+    result = dvc("exp", "run", "-S", "mnist_lr.epochs=0", cwd=project, check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "mnist_lr.epochs = 0: Input should be greater than or equal to 1" in output
+    assert "epoch 1:" not in output  # no training step ran
 
 
 COMMITTED_BY_STAGES = ["reports/report.md", "reports/metrics.json", "reports/evaluate"]
@@ -143,54 +132,42 @@ def test_a_bad_value_is_refused_before_dvc_removes_anything(
     """Refused by the first stage, even when no other stage would rerun, and before DVC
     removes any output (the committed reports/ included)."""
     before = committed_bytes(project)
-    try:
-        if isinstance(change, tuple):
-            result = dvc(*change, cwd=project, check=False)
-        else:
-            set_params(project, **change)
-            result = dvc("repro", cwd=project, check=False)
-        output = result.stdout + result.stderr
-        assert result.returncode != 0, output
-        assert message in output
-        assert re.findall(r"Running stage '([^']+)'", output) == ["check_params"], output
-        assert committed_bytes(project) == before
-    finally:
-        restore_and_repro(project)
+    if isinstance(change, tuple):
+        result = dvc(*change, cwd=project, check=False)
+    else:
+        set_params(project, **change)
+        result = dvc("repro", cwd=project, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert message in output
+    assert re.findall(r"Running stage '([^']+)'", output) == ["check_params"], output
+    assert committed_bytes(project) == before
 
 
 def test_a_valid_edit_reruns_the_check_and_nothing_on_its_account(project: Path) -> None:
     checked = (project / "data/params_valid.txt").read_bytes()
     set_params(project, xor_numpy__rules__smooth_max_increases=0.5)  # judged by `report` only
-    try:
-        output = dvc("repro", cwd=project).stdout
-        assert set(re.findall(r"Running stage '([^']+)'", output)) == {"check_params", "report"}
-        assert (project / "data/params_valid.txt").read_bytes() == checked
-    finally:
-        restore_and_repro(project)
+    output = dvc("repro", cwd=project).stdout
+    assert set(re.findall(r"Running stage '([^']+)'", output)) == {"check_params", "report"}
+    assert (project / "data/params_valid.txt").read_bytes() == checked
 
 
 def test_an_integer_learning_rate_names_one_folder(project: Path) -> None:
     """`lrs: [1, 0.001]`: DVC names the folder lr_1; evaluate and landscape find it by the lr
     its runs.json records, not by rebuilding the name."""
     set_params(project, mnist_lr__lrs=[1, 0.001])
-    try:
-        result = dvc("repro", cwd=project)
-        assert {"mnist_lr@1", "evaluate", "landscape", "report"} <= ran_stages(result.stdout)
-        assert (project / "data/mnist_lr/lr_1/runs.json").is_file()
-        metrics = json.loads((project / "reports/metrics.json").read_text())["mnist_lr"]
-        assert "lr_1" in metrics
-    finally:
-        restore_and_repro(project)
+    result = dvc("repro", cwd=project)
+    assert {"mnist_lr@1", "evaluate", "landscape", "report"} <= ran_stages(result.stdout)
+    assert (project / "data/mnist_lr/lr_1/runs.json").is_file()
+    metrics = json.loads((project / "reports/metrics.json").read_text())["mnist_lr"]
+    assert "lr_1" in metrics
 
 
 def test_exp_run_with_a_tiny_learning_rate(project: Path) -> None:
-    try:
-        result = dvc("exp", "run", "-S", "mnist_lr.lrs=[0.00001,0.001]", cwd=project)
-        assert "mnist_lr@1e-05" in ran_stages(result.stdout)
-        metrics = json.loads((project / "reports/metrics.json").read_text())["mnist_lr"]
-        assert set(metrics) >= {"lr_1e-05", "lr_0p001"}
-    finally:
-        restore_and_repro(project)
+    result = dvc("exp", "run", "-S", "mnist_lr.lrs=[0.00001,0.001]", cwd=project)
+    assert "mnist_lr@1e-05" in ran_stages(result.stdout)
+    metrics = json.loads((project / "reports/metrics.json").read_text())["mnist_lr"]
+    assert set(metrics) >= {"lr_1e-05", "lr_0p001"}
 
 
 def experiments(shown) -> list[tuple[int, float]]:
@@ -216,16 +193,35 @@ def experiments(shown) -> list[tuple[int, float]]:
     return found
 
 
+def queue_state(project: Path) -> tuple[str, int]:
+    """`dvc queue status` output and its number of active workers."""
+    status = dvc("queue", "status", cwd=project).stdout
+    active = re.search(r"Worker status: (\d+) active", status)
+    return status, int(active.group(1)) if active else 0
+
+
 def test_queued_sweep_runs_two_experiments_in_parallel(project: Path) -> None:
+    """Two queued experiments, two workers. The test stops its workers however it ends
+    (killing what still runs past the deadline), and fails at once when tasks sit queued
+    with no worker left to take them."""
     dvc("exp", "run", "--queue", "-S", "mnist_lr.epochs=1,3", cwd=project)
     dvc("queue", "start", "-j", "2", cwd=project)
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        status = dvc("queue", "status", cwd=project).stdout
-        if not re.search(r"\b(Queued|Running)\b", status):
-            break
-        time.sleep(3)
-    assert "Failed" not in status, status + dvc("queue", "logs", "--help", cwd=project).stdout
+    deadline, idle_polls, finished = time.monotonic() + 600, 0, False
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(10)  # each poll is a dvc process: few, so the experiments get the CPU
+            status, active = queue_state(project)
+            if not re.search(r"\b(Queued|Running)\b", status):
+                finished = True
+                break
+            stuck = "Queued" in status and "Running" not in status and active == 0
+            idle_polls = idle_polls + 1 if stuck else 0
+            assert idle_polls < 3, f"tasks queued and no worker active:\n{status}"
+        assert finished, f"the queue did not finish in 600 s:\n{status}"
+    finally:
+        stop = ["queue", "stop"] if finished else ["queue", "stop", "--kill"]
+        dvc(*stop, cwd=project, check=False)
+    assert "Failed" not in status, status
     results = dict(experiments(json.loads(dvc("exp", "show", "--json", cwd=project).stdout)))
     assert {1, 3} <= set(results), results
     assert results[1] != results[3]  # distinct runs, distinct results

@@ -11,13 +11,13 @@ import re
 from pathlib import Path
 
 import pytest
-from project import dvc, ran_stages, repro_with, restore, set_params, sh
+from project import dvc, ran_stages, repro_with, set_params, sh
 
 from optstudy.core.params import read_yaml
 
 
-def test_report_holds_the_tables(project: Path) -> None:
-    report = (project / "reports" / "report.md").read_text()
+def test_report_holds_the_tables(baseline: Path) -> None:
+    report = (baseline / "reports" / "report.md").read_text()
     for expected in [
         "## Summary",
         "| Speed ",
@@ -41,10 +41,10 @@ def test_report_holds_the_tables(project: Path) -> None:
         assert expected in report, expected
     assert report.count("| same maths ") == 2  # float64 cross-check, sgd and adam
     assert not re.search(r"\bnan\b", report, re.IGNORECASE)
-    metrics = json.loads((project / "reports" / "metrics.json").read_text())
+    metrics = json.loads((baseline / "reports" / "metrics.json").read_text())
     assert set(metrics["mnist_lr"]) >= {"best_lr", "best_lr_test_acc", "lr_0p001", "lr_0p003"}
     assert set(metrics["cifar_mlp"]) == {"sgd_test_acc", "adam_test_acc", "better"}
-    claims = read_yaml(project / "claims.yaml")
+    claims = read_yaml(baseline / "claims.yaml")
     assert sum(metrics["claims"].values()) == sum(len(c) for c in claims.values())
     for image in [
         "figures/cifar_history.png",
@@ -55,40 +55,40 @@ def test_report_holds_the_tables(project: Path) -> None:
         "evaluate/confusion.png",
         "evaluate/predictions.png",
     ]:
-        assert (project / "reports" / image).read_bytes()[:4] == b"\x89PNG"
+        assert (baseline / "reports" / image).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_everything_up_to_date_after_repro(project: Path) -> None:
     assert "up to date" in dvc("status", cwd=project).stdout
 
 
-def test_one_number_one_definition(project: Path) -> None:
+def test_one_number_one_definition(baseline: Path) -> None:
     """The curves CSV, the table and metrics.json give the same final accuracy per lr."""
-    metrics = json.loads((project / "reports" / "metrics.json").read_text())["mnist_lr"]
-    curves = (project / "reports" / "curves" / "mnist_lr.csv").read_text().splitlines()
+    metrics = json.loads((baseline / "reports" / "metrics.json").read_text())["mnist_lr"]
+    curves = (baseline / "reports" / "curves" / "mnist_lr.csv").read_text().splitlines()
     header = curves[0].split(",")
     last = {}
     for line in curves[1:]:
         row = dict(zip(header, line.split(","), strict=True))
         last[row["series"]] = float(row["test_acc"])
     assert last["lr=0.001"] == round(metrics["lr_0p001"]["test_acc"], 6)
-    report = (project / "reports" / "report.md").read_text()
+    report = (baseline / "reports" / "report.md").read_text()
     row = next(line for line in report.splitlines() if line.startswith("| 0.001 "))
     assert row.split("|")[2].strip().startswith(f"{100 * metrics['lr_0p001']['test_acc']:.2f}")
 
 
-def test_headline_numbers_are_the_stage_outputs_numbers(project: Path) -> None:
+def test_headline_numbers_are_the_stage_outputs_numbers(baseline: Path) -> None:
     """Recomputed here from the training outputs alone (runs.json, results.json), without
     the project's aggregation code: per-lr mean final accuracy over the healthy seeds,
     collapsed seeds, the best lr, CIFAR means, a claim's value; then compared with
     metrics.json and the report's tables."""
-    params = read_yaml(project / "params.yaml")
+    params = read_yaml(baseline / "params.yaml")
     collapse_acc = params["mnist_lr"]["rules"]["collapse_acc"]
-    metrics = json.loads((project / "reports" / "metrics.json").read_text())
-    report = (project / "reports" / "report.md").read_text().splitlines()
+    metrics = json.loads((baseline / "reports" / "metrics.json").read_text())
+    report = (baseline / "reports" / "report.md").read_text().splitlines()
     means, collapsed, epoch1 = {}, 0, {}
     for lr in params["mnist_lr"]["lrs"]:
-        runs = json.loads((project / f"data/mnist_lr/lr_{lr}/runs.json").read_text())["runs"]
+        runs = json.loads((baseline / f"data/mnist_lr/lr_{lr}/runs.json").read_text())["runs"]
         healthy = [
             r for r in runs if not r["diverged"] and r["epochs"][-1]["test_acc"] >= collapse_acc
         ]
@@ -109,7 +109,7 @@ def test_headline_numbers_are_the_stage_outputs_numbers(project: Path) -> None:
     claim = next(line for line in report if "lr 1e-3: test accuracy after one epoch" in line)
     assert f"{100 * epoch1[0.001]:.2f}" in claim.split("|")[4]
     for name in params["cifar_mlp"]["optimizers"]:
-        result = json.loads((project / f"data/cifar_mlp/{name}/results.json").read_text())
+        result = json.loads((baseline / f"data/cifar_mlp/{name}/results.json").read_text())
         finals = [r["epochs"][-1]["test_acc"] for r in result["runs"] if not r["diverged"]]
         mean = sum(finals) / len(finals)
         assert metrics["cifar_mlp"][f"{name}_test_acc"] == pytest.approx(mean, abs=1e-12)
@@ -149,49 +149,49 @@ def test_report_is_byte_identical_when_rerun(project: Path) -> None:
 
 
 def test_changing_one_lr_reruns_only_that_lr(project: Path) -> None:
-    with repro_with(project, mnist_lr__lrs=[1.0e-3, 2.0e-3]) as ran:
-        assert ran == {"mnist_lr@0.002", "evaluate", "landscape", "report"}
-        assert "| lr=0.002 " in (project / "reports" / "report.md").read_text()
+    ran = repro_with(project, mnist_lr__lrs=[1.0e-3, 2.0e-3])
+    assert ran == {"mnist_lr@0.002", "evaluate", "landscape", "report"}
+    assert "| lr=0.002 " in (project / "reports" / "report.md").read_text()
 
 
 def test_changing_epochs_reruns_training_not_data(project: Path) -> None:
     """The schedule and loss studies train with the sweep's settings, so they follow it."""
-    with repro_with(project, mnist_lr__epochs=1) as ran:
-        assert ran == {
-            "mnist_lr@0.001",
-            "mnist_lr@0.003",
-            "evaluate",
-            "landscape",
-            "mnist_schedule",
-            "mnist_loss",
-            "report",
-        }
+    ran = repro_with(project, mnist_lr__epochs=1)
+    assert ran == {
+        "mnist_lr@0.001",
+        "mnist_lr@0.003",
+        "evaluate",
+        "landscape",
+        "mnist_schedule",
+        "mnist_loss",
+        "report",
+    }
 
 
 def test_changing_the_onecycle_peak_retrains_only_the_onecycle_arm(project: Path) -> None:
     """The fixed-lr arm is mnist_lr@0.001's runs: nothing is trained twice."""
-    with repro_with(project, mnist_schedule__max_lr=0.02) as ran:
-        assert ran == {"mnist_schedule", "report"}
+    ran = repro_with(project, mnist_schedule__max_lr=0.02)
+    assert ran == {"mnist_schedule", "report"}
     report = " ".join((project / "reports" / "report.md").read_text().split())
     assert "The fixed-lr runs are shared: they are the `mnist_lr@0.001` runs" in report
     assert "The cross-entropy runs are shared: they are the `mnist_lr@0.001` runs" in report
 
 
 def test_changing_an_xor_param_reruns_only_xor_and_the_report(project: Path) -> None:
-    with repro_with(project, xor_numpy__lr=0.5) as ran:
-        assert ran == {"xor_numpy", "report"}
+    ran = repro_with(project, xor_numpy__lr=0.5)
+    assert ran == {"xor_numpy", "report"}
 
 
 def test_changing_a_rule_retrains_nothing(project: Path) -> None:
     changes = {"mnist_lr__rules__good_gap": 0.02, "mnist_loss__rules__min_gain": 0.01}
-    with repro_with(project, **changes) as ran:
-        assert ran == {"evaluate", "report"}
+    ran = repro_with(project, **changes)
+    assert ran == {"evaluate", "report"}
 
 
 def test_changing_one_optimizer_reruns_only_its_cifar_stage(project: Path) -> None:
-    with repro_with(project, cifar_mlp__sgd__lr=0.02) as ran:
-        assert ran == {"cifar_mlp@sgd", "cifar_mlp_torch", "report"}
-        assert "lr 0.02, momentum 0" in (project / "reports" / "report.md").read_text()
+    ran = repro_with(project, cifar_mlp__sgd__lr=0.02)
+    assert ran == {"cifar_mlp@sgd", "cifar_mlp_torch", "report"}
+    assert "lr 0.02, momentum 0" in (project / "reports" / "report.md").read_text()
 
 
 def test_experiment_run_and_plots_diff(project: Path) -> None:
@@ -209,16 +209,10 @@ def test_experiment_run_and_plots_diff(project: Path) -> None:
     assert max(len(line) for line in compared) <= 120
     assert compared[0].startswith("experiment") and "best lr" in compared[0]
     assert any(line.startswith("short") and "mnist_lr.epochs=1" in line for line in compared)
-    restore(project)
-    dvc("repro", cwd=project)  # the workspace back to the baseline (from the run cache)
 
 
 def test_bad_param_stops_dvc_before_training(project: Path) -> None:
     set_params(project, mnist_lr__batch_size=0)
-    try:
-        result = dvc("repro", cwd=project, check=False)
-        assert result.returncode != 0
-        assert "mnist_lr.batch_size = 0" in result.stdout + result.stderr
-    finally:
-        restore(project)
-        dvc("repro", cwd=project)  # DVC removed the stage's outputs before it refused
+    result = dvc("repro", cwd=project, check=False)
+    assert result.returncode != 0
+    assert "mnist_lr.batch_size = 0" in result.stdout + result.stderr

@@ -14,21 +14,21 @@ from optstudy.report import build_report
 
 
 @pytest.fixture()
-def outputs(project: Path, tmp_path: Path) -> Path:
+def outputs(baseline: Path, tmp_path: Path) -> Path:
     """A copy of the tiny project's params, claims and stage outputs."""
     for name in ("params.yaml", "claims.yaml"):
-        shutil.copy2(project / name, tmp_path / name)
-    shutil.copytree(project / "data", tmp_path / "data", symlinks=True)
-    shutil.copytree(project / "reports", tmp_path / "reports")
+        shutil.copy2(baseline / name, tmp_path / name)
+    shutil.copytree(baseline / "data", tmp_path / "data", symlinks=True)
+    shutil.copytree(baseline / "reports", tmp_path / "reports")
     return tmp_path
 
 
-def test_in_process_report_equals_the_stages(project: Path, outputs: Path) -> None:
+def test_in_process_report_equals_the_stages(baseline: Path, outputs: Path) -> None:
     text = build_report(load_params(outputs / "params.yaml"), root=outputs)
-    assert text == (project / "reports" / "report.md").read_text()
+    assert text == (baseline / "reports" / "report.md").read_text()
     for name in ("metrics.json", "curves/mnist_lr.csv", "curves/cifar_mlp.csv"):
         assert (outputs / "reports" / name).read_bytes() == (
-            project / "reports" / name
+            baseline / "reports" / name
         ).read_bytes()
 
 
