@@ -23,7 +23,16 @@ from optstudy.studies.mnist_lr import evaluate as lr_evaluate
 from optstudy.studies.mnist_lr import run as lr_run
 
 REPO = Path(__file__).resolve().parents[2]
-DELETE = object()
+
+
+class _Delete:
+    """Marks a key to remove; its repr names it in test ids (the same in every xdist worker)."""
+
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+DELETE = _Delete()
 
 
 @pytest.fixture(scope="module")

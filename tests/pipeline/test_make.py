@@ -28,11 +28,12 @@ def test_a_mistyped_mirror_is_refused_before_dvc_runs(tmp_path) -> None:
 def test_make_exp_restores_params_when_the_value_is_refused(project: Path) -> None:
     """`dvc exp run -S` leaves a refused value in params.yaml; `make exp` puts it back."""
     for name in ("Makefile", "pyproject.toml", "constraints.txt"):
-        shutil.copy2(REPO / name, project / name)  # older than the venv's stamp: no install
+        shutil.copy2(REPO / name, project / name)
+    venv = REPO / ".venv"
     before = (project / "params.yaml").read_bytes()
     try:
-        result = subprocess.run(
-            ["make", "exp", "S=mnist_lr.epochs=true", f"VENV={REPO / '.venv'}"],
+        result = subprocess.run(  # -o: never reinstall the repository's venv from the copy
+            ["make", "-o", f"{venv}/.installed", "exp", "S=mnist_lr.epochs=true", f"VENV={venv}"],
             cwd=project,
             env=project_env(project),
             capture_output=True,
