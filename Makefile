@@ -45,8 +45,9 @@ exp: $(STAMP) check-mirror  ## dvc exp run -S for each of S="key=value ..."; a r
 	  echo "error: the experiment failed; params.yaml restored as it was" >&2; exit $$status; fi
 
 # On every core (pytest-xdist); worksteal: a worker that runs out takes over queued tests.
+# More pytest options: make test PYTEST_ARGS='--durations=10 -k contract'.
 test: $(STAMP)  ## the test suite (offline, generated fixture data), in parallel on every core
-	$(PYTHON) -m pytest -q -n auto --dist worksteal
+	$(PYTHON) -m pytest -q -n auto --dist worksteal $(PYTEST_ARGS)
 
 bench: $(STAMP) check-mirror  ## speed vs the seed-style loop, % of matmul peak, study FLOPs (MIRROR=<folder> ok)
 	$(PYTHON) bench/bench.py mnist
