@@ -20,8 +20,11 @@ def png_size(path: Path) -> tuple[int, int]:
 
 @pytest.fixture(autouse=True)
 def _default_style():
-    yield
+    """Each test starts from params.yaml's style and leaves the worker's as it found it."""
+    before = figures.STYLE
     figures.configure(Figures(dpi=110, tight_layout=True))
+    yield
+    figures.configure(before)
 
 
 def drawn(path: Path) -> Path:

@@ -45,6 +45,14 @@ def test_divergence_is_recorded_and_the_pipeline_carries_on(project: Path) -> No
     assert metrics["lr_10"]["test_acc"] is None  # no healthy seed: no number
 
 
+def as_a_shell_starts_it() -> None:
+    """Ctrl-C's SIGINT neither ignored nor blocked in the child, whatever the test worker's
+    own state (a worker that ran other tests first passed on one or the other: the stage
+    then trained on through the signal)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_killed_training_stage_leaves_nothing_that_looks_complete(project: Path, sig) -> None:
     set_params(project, mnist_lr__epochs=200)  # long enough to be killed mid-training
@@ -56,6 +64,7 @@ def test_killed_training_stage_leaves_nothing_that_looks_complete(project: Path,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=as_a_shell_starts_it,
     )
     try:
         deadline = time.monotonic() + 120
