@@ -146,34 +146,61 @@ def copy_repository(root: Path) -> None:
     (root / ".gitignore").write_text("/data/\n/.mirror\n")
 
 
-def make_project(root: Path, mirror: Path) -> Path:
-    """A git + DVC copy of the repository on params.tiny.yaml, reproduced once: the tests'
-    baseline (its .dvc/cache is the one every copy of it shares)."""
+def tiny_project(root: Path, mirror: Path, cache: Path) -> None:
+    """A git + DVC copy of the repository on params.tiny.yaml, not yet reproduced.
+
+    Its DVC cache (run cache included) is `cache`, set in .dvc/config.local, which git does
+    not carry: a `git clone` of the project has an empty cache of its own, as a real clone.
+    """
     copy_repository(root)
+    (root / ".dvc" / "config.local").write_text(f"[cache]\n    dir = {cache.resolve()}\n")
     (root / ".mirror").symlink_to(mirror)
     tiny = merge(read_yaml(REPO / "params.yaml"), read_yaml(REPO / "params.tiny.yaml"))
     (root / "params.yaml").write_text(yaml.safe_dump(tiny, sort_keys=False))
+
+
+def make_project(root: Path, mirror: Path, cache: Path, log: Path | None = None) -> Path:
+    """The tests' baseline: the tiny project, every stage reproduced, committed (the
+    `dvc repro` output to `log`: which stages ran, which came from the run cache)."""
+    tiny_project(root, mirror, cache)
     result = dvc("repro", cwd=root)
+    if log:
+        log.write_text(result.stdout)
     assert ran_stages(result.stdout) == ALL_STAGES
     sh(["git", "add", "-A"], root)
     sh(["git", "commit", "-qm", "baseline"], root)
     return root
 
 
-def copy_project(baseline: Path, dest: Path) -> Path:
-    """A copy of the baseline (git history, workspace, dvc.lock) that uses the baseline's DVC
-    cache: a stage some test already ran with the same inputs comes from the run cache.
+def prefill_run_cache(root: Path, mirror: Path, cache: Path, done: Path) -> list[str]:
+    """While another worker builds the baseline: the same tiny project in `root`, its
+    stages reproduced from the last one back into the shared cache, so that the builder,
+    going forward, restores them from the run cache instead of running them. Stops at the
+    first stage the builder already has, or once it is done; gives the stages it ran."""
+    tiny_project(root, mirror, cache)
+    order = dvc("stage", "list", "--names-only", cwd=root).stdout.split()  # dvc.yaml's
+    ran = []
+    for stage in reversed(order):
+        if stage in DATA_STAGES | {CHECK, "report"}:  # cheap, or needs every other stage
+            continue
+        if done.exists():
+            break
+        result = dvc("repro", stage, cwd=root, check=False)
+        if result.returncode != 0 or f"Stage '{stage}' is cached" in result.stdout:
+            break  # the builder got here first (or will report the failure itself)
+        ran.append(stage)
+    return ran
 
-    The cache is set in .dvc/config.local, which git does not carry: a `git clone` of the
-    copy has its own empty cache, as a real clone would.
-    """
+
+def copy_project(baseline: Path, dest: Path) -> Path:
+    """A copy of the baseline (git history, workspace, dvc.lock, the shared DVC cache in
+    .dvc/config.local): a stage some test already ran with the same inputs comes from the
+    run cache."""
     dvc_dir = str(baseline / ".dvc")
     shutil.copytree(
         baseline,
         dest,
         symlinks=True,
-        ignore=lambda folder, names: {"cache", "tmp"} & set(names) if folder == dvc_dir else (),
+        ignore=lambda folder, names: {"tmp"} & set(names) if folder == dvc_dir else (),
     )
-    cache = (baseline / ".dvc" / "cache").resolve()
-    (dest / ".dvc" / "config.local").write_text(f"[cache]\n    dir = {cache}\n")
     return dest
