@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from optstudy.core import figures
-from optstudy.core.claims import NOT_REPRODUCED, REPRODUCED, Checked, check_claims, load_claims
+from optstudy.core.claims import STATUSES, Checked, check_claims, count_statuses, load_claims
 from optstudy.core.cost import tflop
 from optstudy.core.io import read_json, write_json, write_text
 from optstudy.core.study import ReportContext
@@ -54,15 +54,20 @@ def claims_section(checked: dict[str, list[Checked]], meta: dict, params) -> str
         for s in STUDIES
         if s.name in checked
     }
+    legend = table([[f"*{name}*", words] for name, words in STATUSES.items()], ["status", "means"])
     return f"""## Source claims: reproduced or not
 
-Every quantitative claim of the source material (`claims.yaml`), the value it claimed,
-the value reproduced here and the data it was measured on. Status rules: an accuracy claim
-is *reproduced* when the mean over seeds lies within ±{100 * params.claims.acc_tol:g} pp
-(`claims.acc_tol` in params.yaml) of the claimed value or range; other claims by the rule
-in their study's check (`src/optstudy/studies/<study>/report.py`). A claim about
-full-dataset numbers measured on a subset is *not comparable*: a subset neither confirms
-nor refutes it.
+Every quantitative claim of the source material (`claims.yaml`: each names its source file
+and section), the value it claimed, the value reproduced here and the data it was measured
+on. An accuracy claim (one run of the source's) is *reproduced* when our mean over seeds
+lies within ±{100 * params.claims.acc_tol:g} pp (`claims.acc_tol` in params.yaml) of it,
+and *refuted* only when it lies outside our 95 % prediction interval for one run, widened
+by that tolerance; comparisons use a 95 % interval on the difference (paired t when the
+arms share seeds, Welch t otherwise) and a practical floor (`<study>.rules`); other claims
+by the rule in their study's check (`src/optstudy/studies/<study>/report.py`), each stated
+with its design in the row.
+
+{legend}
 
 {all_claims_table(checked, data)}
 """
@@ -151,12 +156,8 @@ def build_report(params, root: Path = Path(".")) -> str:
 
     sections = [s.section(context(s.name)) for s in STUDIES]
     summaries = [s.summary(context(s.name)) for s in STUDIES if s.summary]
-    statuses = [c.check.status for cs in checked.values() for c in cs]
-    counts = {
-        "reproduced": statuses.count(REPRODUCED),
-        "not_reproduced": statuses.count(NOT_REPRODUCED),
-        "not_comparable": sum(s.startswith("not comparable") for s in statuses),
-    }
+    every = [c for cs in checked.values() for c in cs]
+    counts = {name.replace(" ", "_"): n for name, n in count_statuses(every).items()}
     metrics = {s.name: s.metrics(results[s.name], params) for s in STUDIES}
     write_json(out / "metrics.json", {**metrics, "claims": counts})
     data_table, warnings = data_section(meta, provenance)
@@ -170,10 +171,11 @@ claims: `claims.yaml`).
 
 {(chr(10) * 2).join(summaries)}
 
-Source claims ({len(statuses)}): **{counts["reproduced"]} reproduced**,
-**{counts["not_reproduced"]} not reproduced**, {counts["not_comparable"]} not comparable here
-(not measured, or full-dataset numbers measured on subset data); see
-[the claims table](#source-claims-reproduced-or-not).
+Source claims ({len(every)}): **{counts["reproduced"]} reproduced**, **{counts["refuted"]}
+refuted**, {counts["not_settled"]} not settled (the runs cannot tell; each row says how many
+seeds would), {counts["illustration"]} illustrations (the source's own assumed or simplified
+values, compared, not counted), {counts["not_measured"]} not measured, {counts["not_comparable"]}
+not comparable (subset data); see [the claims table](#source-claims-reproduced-or-not).
 
 {(chr(10) * 2).join("> **Data note.** " + w for w in warnings)}
 

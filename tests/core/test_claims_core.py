@@ -11,34 +11,49 @@ from pathlib import Path
 import pytest
 
 from optstudy.core.claims import (
-    NOT_REPRODUCED,
+    ILLUSTRATION,
+    NOT_COMPARABLE,
+    NOT_MEASURED,
+    NOT_SETTLED,
+    REFUTED,
     REPRODUCED,
+    STATUSES,
     Check,
     Checked,
     check_claims,
     claimed_value,
+    count_statuses,
     epoch_text,
     in_range,
     load_claims,
+    not_measured,
     status,
 )
 
 HELD, FAILED = Check("measured well", True), Check("measured badly", False)
-MISSING = Check("lr 0.5 is not in the sweep", False, missing="not measured")
+OPEN = Check("interval across zero", None)
+MISSING = not_measured("lr 0.5 is not in the sweep")
+ASSUMED = {"illustration": True}
 
 
 @pytest.mark.parametrize(
     ("check", "claim", "subset", "expected"),
     [
         (HELD, {}, False, REPRODUCED),
-        (FAILED, {}, False, NOT_REPRODUCED),
+        (FAILED, {}, False, REFUTED),
+        (OPEN, {}, False, NOT_SETTLED),
         (HELD, {"needs_full_data": True}, False, REPRODUCED),  # full data: judged as usual
-        (HELD, {"needs_full_data": True}, True, "not comparable (subset data)"),
-        (FAILED, {"needs_full_data": True}, True, "not comparable (subset data)"),
-        (FAILED, {"needs_full_data": False}, True, NOT_REPRODUCED),  # a subset is enough
+        (HELD, {"needs_full_data": True}, True, NOT_COMPARABLE),
+        (FAILED, {"needs_full_data": True}, True, NOT_COMPARABLE),
+        (FAILED, {"needs_full_data": False}, True, REFUTED),  # a subset is enough
         (HELD, {}, True, REPRODUCED),
-        (MISSING, {}, False, "not comparable (not measured)"),
-        (MISSING, {"needs_full_data": True}, True, "not comparable (not measured)"),
+        (MISSING, {}, False, NOT_MEASURED),
+        (MISSING, {"needs_full_data": True}, True, NOT_MEASURED),
+        # the source's own assumed numbers: compared, never a measurement, either way
+        (HELD, ASSUMED, False, ILLUSTRATION),
+        (FAILED, ASSUMED, False, ILLUSTRATION),
+        (OPEN, ASSUMED, False, ILLUSTRATION),
+        (FAILED, {**ASSUMED, "needs_full_data": True}, True, NOT_COMPARABLE),
     ],
 )
 def test_status(check: Check, claim: dict, subset: bool, expected: str) -> None:
@@ -51,6 +66,7 @@ def test_claimed_value_uses_the_sources_numbers_or_words() -> None:
         "train 98–99 %, val 92–94 %"
     )
     assert claimed_value({"train_acc": [0.87, 0.88]}) == "train 87–88 %"
+    assert claimed_value({"train_acc": 0.88, "val_acc": 0.87}) == "train ~88 %, val ~87 %"
     assert claimed_value({"claimed": "Adam > SGD"}) == "Adam > SGD"
 
 
@@ -81,23 +97,42 @@ def test_check_claims_runs_each_claims_own_check() -> None:
     assert all(isinstance(c, Checked) for c in checked)
     low, high, gone = (c.check for c in checked)
     assert (low.measured, low.status, low.claimed) == ("5 vs 1", REPRODUCED, "above 1")
-    assert (high.status, high.claimed) == (NOT_REPRODUCED, "95.00 %")
-    assert gone.status == "not comparable (not measured)"
+    assert (high.status, high.claimed) == (REFUTED, "95.00 %")
+    assert gone.status == NOT_MEASURED
     on_subset = check_claims(claims, checks, {"value": 5}, "PARAMS", subset=True)
-    assert [c.check.status for c in on_subset] == [
-        REPRODUCED,
-        "not comparable (subset data)",
-        "not comparable (not measured)",
-    ]
+    assert [c.check.status for c in on_subset] == [REPRODUCED, NOT_COMPARABLE, NOT_MEASURED]
+    assert count_statuses(on_subset) == {
+        REPRODUCED: 1,
+        REFUTED: 0,
+        NOT_SETTLED: 0,
+        ILLUSTRATION: 0,
+        NOT_MEASURED: 1,
+        NOT_COMPARABLE: 1,
+    }
+    assert list(count_statuses([])) == list(STATUSES)
+
+
+def test_an_illustration_says_whether_ours_agrees() -> None:
+    claims = [{"id": "a", "claim": "assumed table", "claimed": "~88 %", "illustration": True}]
+    for check, words in ((HELD, "ours agrees"), (FAILED, "ours differs"), (OPEN, "cannot tell")):
+        (checked,) = check_claims(claims, {"a": lambda *_, c=check: c}, {}, "P", subset=False)
+        assert checked.check.status == ILLUSTRATION
+        assert checked.check.measured.endswith(f"({words})")
 
 
 def test_load_claims_refuses_claims_no_study_checks(tmp_path: Path) -> None:
     path = tmp_path / "claims.yaml"
     checks = {"alpha": {"a1": lambda *_: HELD}, "beta": {}}
-    path.write_text("alpha:\n  - id: a1\n    claim: one\n")
-    assert load_claims(checks, path) == {"alpha": [{"id": "a1", "claim": "one"}]}
+    cite = "    source: '000'\n    section: S\n"
+    path.write_text("alpha:\n  - id: a1\n    claim: one\n" + cite)
+    assert load_claims(checks, path) == {
+        "alpha": [{"id": "a1", "claim": "one", "source": "000", "section": "S"}]
+    }
     path.write_text("")
     assert load_claims(checks, path) == {}
+    path.write_text("alpha:\n  - id: a1\n    claim: one\n")  # no source named
+    with pytest.raises(ValueError, match=r"claims without `source` \(file\) and `section`"):
+        load_claims(checks, path)
     path.write_text("alpha:\n  - id: a1\n    claim: one\n  - id: a2\n    claim: two\n")
     with pytest.raises(ValueError, match=r"claims without a check in their study: \['a2'\]"):
         load_claims(checks, path)

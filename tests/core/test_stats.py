@@ -9,16 +9,21 @@ import pytest
 from scipy import stats as scipy_stats
 
 from optstudy.core.stats import (
+    against_claimed,
     curve_gap,
+    direction_verdict,
     epochs_to_target,
     final_stats,
     layer_weight_norms,
     mean_curve,
     mean_difference,
     optimizer_verdict,
+    paired_difference,
     pp,
     proportion_interval,
+    seed_difference,
     seed_spread,
+    share_verdict,
 )
 
 
@@ -145,3 +150,66 @@ def test_layer_weight_norms() -> None:
     assert [name for name, _ in norms] == ["net.1", "net.3", "fc"]
     assert norms[0][1] == 0.1 and math.isnan(norms[1][1]) and norms[2][1] == 2.0
     assert layer_weight_norms(record, "update_norms") == [("fc", 0.5)]
+
+
+def test_paired_interval_matches_scipy_and_is_narrower_on_correlated_arms() -> None:
+    """Arms that share seeds share most of their noise: the per-seed differences vary far
+    less than either arm, so the paired interval is much narrower than Welch's."""
+    rng = np.random.default_rng(1)
+    seed_noise = rng.normal(0.0, 1.0, 6)  # what each seed's init and batch order add
+    a = {s: 0.98 + 0.02 * n + rng.normal(0, 0.001) for s, n in enumerate(seed_noise)}
+    b = {s: 0.97 + 0.02 * n + rng.normal(0, 0.001) for s, n in enumerate(seed_noise)}
+    paired, welch = paired_difference(a, b), mean_difference(list(a.values()), list(b.values()))
+    ref = scipy_stats.ttest_rel(list(a.values()), list(b.values())).confidence_interval(0.95)
+    assert (paired.low, paired.high) == pytest.approx((ref.low, ref.high))
+    assert paired.estimate == pytest.approx(welch.estimate)
+    assert paired.high - paired.low < (welch.high - welch.low) / 5
+    assert paired.positive and not welch.positive  # only the paired design sees the effect
+    assert paired.test == "paired t" and welch.test == "Welch t"
+    assert "paired t" in paired.text()
+    assert seed_difference(a, b).test == "paired t"  # same seeds: paired
+    assert seed_difference(a, {s: v for s, v in b.items() if s != 0}).test == "Welch t"
+
+
+def test_direction_verdict_refutes_only_beyond_noise() -> None:
+    ahead = mean_difference([0.993, 0.994, 0.992], [0.981, 0.982, 0.980])
+    assert direction_verdict(ahead) == (True, "")
+    behind = mean_difference([0.981, 0.982, 0.980], [0.993, 0.994, 0.992])
+    assert direction_verdict(behind) == (False, "")
+    across = mean_difference([0.9926, 0.9910, 0.9940], [0.9925, 0.9900, 0.9930])
+    held, note = direction_verdict(across)  # the interval includes 0: neither
+    assert held is None and "seeds per arm would settle" in note
+    one_seed = mean_difference([0.97], [0.99, 0.991])
+    held, note = direction_verdict(one_seed)  # one healthy seed never refutes
+    assert held is None and "one healthy seed" in note
+    tiny = paired_difference({0: 0.9901, 1: 0.99042, 2: 0.99031}, {0: 0.99, 1: 0.9903, 2: 0.9902})
+    assert direction_verdict(tiny, floor=0.001)[0] is False  # beyond noise, below the floor
+    assert direction_verdict(tiny)[0] is True  # without a floor: a real, tiny lead
+
+
+def test_seeds_to_settle_grows_as_the_difference_shrinks() -> None:
+    noisy = mean_difference([0.50, 0.53, 0.47], [0.49, 0.52, 0.46])
+    assert noisy.seeds_to_settle() > 50  # 0.01 apart at sd 0.03 per arm: dozens of seeds
+    wide = mean_difference([0.60, 0.66, 0.54], [0.50, 0.56, 0.44])
+    n = wide.seeds_to_settle()
+    assert n is not None and n > 3  # not settled at 3, settled at n per arm
+    assert wide.half_width(n) < wide.estimate <= wide.half_width(n - 1)
+    assert wide.seeds_to_settle(wide.estimate / 2) > n  # a smaller gap needs more seeds
+
+
+def test_against_claimed_compares_one_source_run_with_our_seeds() -> None:
+    ours = [0.9921, 0.9925, 0.9917]
+    assert against_claimed(ours, 0.9921, 0.005) == (True, "")
+    assert against_claimed(ours, 0.9700, 0.005)[0] is False  # far outside our runs' range
+    held, note = against_claimed([0.97], 0.99, 0.005)
+    assert held is None and "one healthy seed" in note  # one seed never refutes
+    spread = [0.960, 0.985, 0.972]  # wide seed noise: a single run 1 pp off is possible
+    held, note = against_claimed(spread, 0.9870, 0.005)
+    assert held is None and note
+
+
+def test_share_verdict_for_often() -> None:
+    assert share_verdict(4, 6, 0.5) == (True, "")
+    assert share_verdict(0, 20, 0.5) == (False, "")  # interval 0–17 % lies below half
+    held, note = share_verdict(1, 3, 0.5)
+    assert held is None and "includes 50%" in note

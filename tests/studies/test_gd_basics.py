@@ -119,7 +119,7 @@ def test_claims_that_do_not_hold(results: dict) -> None:
     uphill = broken["batch_size"]["uphill_by_order_seed"]
     uphill["10"] = [v + 0.3 for v in uphill["1"]]  # batch 10 noisier than batch 1
     got = statuses(broken)
-    assert set(got.values()) == {"not reproduced"}
+    assert set(got.values()) == {"refuted"}  # deterministic sums, or beyond batch-order noise
     assert CHECKS["ravine_momentum"](broken, PARAMS, {}).measured.endswith("momentum never")
     assert STUDY.metrics(broken, PARAMS) == {"ravine_speedup": None}
     same = copy.deepcopy(results)

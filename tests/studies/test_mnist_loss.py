@@ -44,15 +44,15 @@ def test_two_class_analytic_curves_match_closed_form() -> None:
     assert analytic["mse"][0] < 0.05 * analytic["cross_entropy"][0]  # saturated: MSE vanishes
 
 
-def runs(curve: list[float]) -> list[dict]:
-    return [{"epochs": [{"test_acc": a} for a in curve]}]
+def runs(curve: list[float], seed: int = 0) -> list[dict]:
+    return [{"seed": seed, "epochs": [{"test_acc": a} for a in curve]}]
 
 
-def flow(ce: list[float | None], mse: list[float | None]) -> dict:
-    """Median gradient norms per p(true class) bin, as the stage writes them (5 bins)."""
+def flow(ratios: list[float | None], counts: list[int]) -> dict:
+    """Median MSE / CE gradient ratio per p(true class) bin, as the stage writes them."""
     return {
-        "bin_centers": [0.1, 0.3, 0.5, 0.7, 0.9],
-        "measured": {"cross_entropy": {"median_grad_norm": {"cross_entropy": ce, "mse": mse}}},
+        "bin_centers": [5e-5, 3e-4, 3e-3, 0.03, 0.3],
+        "measured": {"cross_entropy": {"median_ratio": ratios, "bin_counts": counts}},
     }
 
 
@@ -64,23 +64,28 @@ def statuses(results: dict) -> dict[str, str]:
 def test_a_diverged_seed_is_left_out_of_the_final_accuracy() -> None:
     results = {
         "runs": {
-            "cross_entropy": runs([0.97, 0.99])
-            + runs([0.97, 0.991])
-            + runs([0.97, 0.989])
-            + [{"epochs": [{"train_loss": None}], "diverged": True}],
-            "mse": runs([0.95, 0.98]) + runs([0.95, 0.981]) + runs([0.95, 0.979]),
+            "cross_entropy": runs([0.97, 0.99], 0)
+            + runs([0.97, 0.991], 1)
+            + runs([0.97, 0.989], 2)
+            + [{"seed": 3, "epochs": [{"train_loss": None}], "diverged": True}],
+            "mse": runs([0.95, 0.98], 0) + runs([0.95, 0.981], 1) + runs([0.95, 0.979], 2),
         }
     }
     check = ce_beats_mse(results, PARAMS, {})
     assert check.held and "cross-entropy 99.00 ± 0.10 %" in check.measured
-    assert "n = 3 vs 3" in check.measured  # the diverged seed is not a fourth value
+    # the diverged seed is not a fourth value; the other seeds are paired with MSE's
+    assert "paired t, n = 3 vs 3" in check.measured
 
 
-def test_no_saturated_test_image_means_the_gradient_claim_cannot_hold() -> None:
-    results = {"gradient_vs_probability": flow([None, 0.9, 0.7, 0.4, 0.1], [None] + [0.1] * 4)}
-    results["gradient_vs_probability"]["bin_centers"][0] = 0.05
-    check = ce_gradients_survive(results, PARAMS, {})
-    assert not check.held and check.measured == "no test image has p(true class) < 0.1"
+def test_too_few_saturated_test_images_mean_the_gradient_claim_is_not_measured() -> None:
+    few = {"gradient_vs_probability": flow([None, 0.001, 0.01, 0.1, 0.8], [0, 2, 2, 9, 80])}
+    check = ce_gradients_survive(few, PARAMS, {})
+    assert check.missing == "not measured"
+    assert check.measured == "fewer than 3 bins below p = 0.1 hold 3 test images"
+    falling = {"gradient_vs_probability": flow([0.0002, 0.001, 0.01, 0.1, 0.8], [3] * 5)}
+    check = ce_gradients_survive(falling, PARAMS, {})
+    assert check.held and "rank correlation with p +1.00" in check.measured
+    assert "p≈5e-05: 0.0002 (theory 0.0002, n=3)" in check.measured
 
 
 def test_stage_trains_mse_beside_the_shared_cross_entropy_runs(
@@ -101,9 +106,12 @@ def test_stage_trains_mse_beside_the_shared_cross_entropy_runs(
     assert changed == {"loss"}  # the same settings: only the loss differs
     assert ce["epochs"] != mse["epochs"]
     g = results["gradient_vs_probability"]
-    assert g["bin_centers"] == [0.125, 0.375, 0.625, 0.875]
+    # log-spaced: [0, 1e-4) and 3 bins from 1e-4 to 1, at their geometric centres
+    centres = [5e-5, 10 ** (-10 / 3), 1e-2, 10 ** (-2 / 3)]
+    assert g["bin_centers"] == pytest.approx(centres, rel=1e-9)
     for model in ("cross_entropy", "mse"):
         assert sum(g["measured"][model]["bin_counts"]) == 200
+        assert len(g["measured"][model]["median_ratio"]) == 4
     assert len(g["analytic"]["mse"]) == 4
     assert read_json("reports/live/mnist_loss.json")["loss"] == "mse"
     metrics = STUDY.metrics(results, PARAMS)

@@ -1,9 +1,10 @@
-"""Source claims (claims.yaml) checked against the study's results.
+"""Source claims (claims.yaml) checked against the study's results: one set of statuses.
 
-claims.yaml holds only what the source said, one list per study; each claim's `id` names
-a check owned by that study (`optstudy.studies.<study>.report`). A check returns what was
-measured, in words with numbers, and whether the claim held; `check_claims` turns that
-into a status. Numeric accuracy claims are reproduced within params.yaml `claims.acc_tol`.
+claims.yaml holds only what the source said, one list per study, each entry naming its
+source file and section; each claim's `id` names a check owned by that study
+(`optstudy.studies.<study>.report`). A check returns what was measured, in words with
+numbers, and its verdict: held (True), contradicted beyond seed noise (False), or not
+settled by these runs (None). `check_claims` turns that into one of `STATUSES`.
 """
 
 from __future__ import annotations
@@ -17,16 +18,36 @@ from typing import Any
 from optstudy.core.params import read_yaml
 
 CLAIMS_FILE = Path("claims.yaml")
-REPRODUCED, NOT_REPRODUCED = "reproduced", "not reproduced"
+REPRODUCED, REFUTED, NOT_SETTLED = "reproduced", "refuted", "not settled"
+ILLUSTRATION, NOT_MEASURED, NOT_COMPARABLE = "illustration", "not measured", "not comparable"
+
+# Every status a claim can get, with the sentence the report's legend prints for it.
+STATUSES: dict[str, str] = {
+    REPRODUCED: "the data agree with the claim: within its tolerance, or beyond seed noise "
+    "(95 % interval) in the claimed direction",
+    REFUTED: "the data contradict the claim beyond seed noise: the 95 % interval excludes the "
+    "claimed value or direction (never decided by one healthy seed)",
+    NOT_SETTLED: "the 95 % interval includes both the claim and its opposite, or there is "
+    "only one healthy seed; the row says how many seeds per arm would settle it",
+    ILLUSTRATION: "the source presents the value as assumed, expected or simplified: "
+    "compared and shown, never counted as a measurement",
+    NOT_MEASURED: "this configuration does not measure it (a setting not run, a run too short)",
+    NOT_COMPARABLE: "a claim about full-dataset numbers measured on subset data",
+}
+SOURCE_KEYS = ("source", "section")  # every claims.yaml entry names where it comes from
 
 
 @dataclass(frozen=True)
 class Check:
     measured: str
-    held: bool
+    held: bool | None  # None: the runs cannot tell (interval across the claim, one seed)
     missing: str = ""  # why the claim could not be measured here (e.g. lr not in the sweep)
-    status: str = ""  # set by check_claims: reproduced / not reproduced / not comparable (...)
+    status: str = ""  # set by check_claims: one of STATUSES
     claimed: str = ""  # set by check_claims: the claimed value, in words
+
+
+def not_measured(measured: str) -> Check:
+    return Check(measured, None, missing=NOT_MEASURED)
 
 
 @dataclass(frozen=True)
@@ -51,7 +72,8 @@ def in_range(value: float, bounds: list[float], tol: float = 0.0) -> bool:
 
 
 def load_claims(checks: dict[str, dict[str, CheckFn]], path: Path = CLAIMS_FILE) -> dict:
-    """claims.yaml, refusing studies and claim ids that no study's check covers."""
+    """claims.yaml, refusing studies and claim ids that no study's check covers, and
+    entries that do not name their source file and section."""
     claims = read_yaml(path) or {}
     unknown_studies = sorted(set(claims) - set(checks))
     if unknown_studies:
@@ -59,6 +81,11 @@ def load_claims(checks: dict[str, dict[str, CheckFn]], path: Path = CLAIMS_FILE)
     unknown = [c["id"] for study, cs in claims.items() for c in cs if c["id"] not in checks[study]]
     if unknown:
         raise ValueError(f"{path}: claims without a check in their study: {unknown}")
+    unsourced = [
+        c["id"] for cs in claims.values() for c in cs if not all(c.get(k) for k in SOURCE_KEYS)
+    ]
+    if unsourced:
+        raise ValueError(f"{path}: claims without `source` (file) and `section`: {unsourced}")
     return claims
 
 
@@ -69,7 +96,9 @@ def claimed_value(claim: dict) -> str:
     if "curve" in claim:
         return ", ".join(f"{100 * a:.2f}" for a in claim["curve"]) + " %"
     ranges = [
-        f"{key.split('_')[0]} {100 * claim[key][0]:g}–{100 * claim[key][1]:g} %"
+        f"{key.split('_')[0]} ~{100 * claim[key]:g} %"
+        if isinstance(claim[key], float)
+        else f"{key.split('_')[0]} {100 * claim[key][0]:g}–{100 * claim[key][1]:g} %"
         for key in ("train_acc", "val_acc")
         if key in claim
     ]
@@ -77,12 +106,18 @@ def claimed_value(claim: dict) -> str:
 
 
 def status(check: Check, claim: dict, subset: bool) -> str:
-    """A claim about full-dataset numbers cannot be confirmed or refuted on a subset."""
+    """Not measured, then not comparable (a full-dataset claim on a subset), then
+    illustration (the source's own made-up numbers), else the check's verdict."""
     if check.missing:
-        return f"not comparable ({check.missing})"
+        return NOT_MEASURED
     if subset and claim.get("needs_full_data"):
-        return "not comparable (subset data)"
-    return REPRODUCED if check.held else NOT_REPRODUCED
+        return NOT_COMPARABLE
+    if claim.get("illustration"):
+        return ILLUSTRATION
+    return {True: REPRODUCED, False: REFUTED, None: NOT_SETTLED}[check.held]
+
+
+AGREEMENT = {True: "ours agrees", False: "ours differs", None: "cannot tell"}
 
 
 def check_claims(
@@ -93,5 +128,13 @@ def check_claims(
     for claim in claims:
         check = checks[claim["id"]](results, params, claim)
         done = replace(check, status=status(check, claim, subset), claimed=claimed_value(claim))
+        if done.status == ILLUSTRATION:
+            done = replace(done, measured=f"{done.measured} ({AGREEMENT[done.held]})")
         checked.append(Checked(claim["claim"], done, claim))
     return checked
+
+
+def count_statuses(checked: list[Checked]) -> dict[str, int]:
+    """How many claims got each status (every status listed, zeros included)."""
+    found = [c.check.status for c in checked]
+    return {name: found.count(name) for name in STATUSES}

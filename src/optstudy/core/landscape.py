@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -143,6 +144,17 @@ def power_iteration(
     Hessian. With shift = λ_max it moves toward the smallest eigenvalue; stopped early, its
     Rayleigh quotient is still an upper bound on λ_min, so a negative value proves that the
     Hessian has a negative eigenvalue at least that large."""
+    return power_iteration_vector(hvp, like, iters, generator, shift)[0]
+
+
+def power_iteration_vector(
+    hvp: Callable[[Vector], Vector],
+    like: Vector,
+    iters: int,
+    generator: torch.Generator,
+    shift: float = 0.0,
+) -> tuple[float, Vector]:
+    """`power_iteration`'s Rayleigh quotient and the unit vector it was taken on."""
     v = [torch.randn(t.shape, generator=generator, dtype=t.dtype).to(t.device) for t in like]
     norm = _dot(v, v).sqrt()
     v = [t / norm for t in v]
@@ -152,4 +164,20 @@ def power_iteration(
         if norm == 0:
             break
         v = [t / norm for t in hv]
-    return float(_dot(v, hvp(v)))  # ‖v‖ = 1
+    return float(_dot(v, hvp(v))), v  # ‖v‖ = 1
+
+
+def rayleigh_float64(model: nn.Module, x: torch.Tensor, y: torch.Tensor, v: Vector) -> float:
+    """vᵀHv recomputed in float64 (a double copy of the model and data): against the
+    float32 value, the rounding error a negative curvature must clear to count."""
+    double = copy.deepcopy(model).double()
+    hvp = loss_hvp(double, x.double(), y)
+    v64 = [t.double() for t in v]
+    norm = _dot(v64, v64).sqrt()
+    v64 = [t / norm for t in v64]
+    return float(_dot(v64, hvp(v64)))
+
+
+def mean_loss_float64(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """The mean loss in float64: against the float32 one, the rounding of a loss value."""
+    return mean_loss(copy.deepcopy(model).double(), x.double(), y, batch=len(x))

@@ -94,10 +94,13 @@ LEVEL = 0.95  # every interval of the report
 
 @dataclass(frozen=True)
 class Difference:
-    """mean(a) − mean(b) over seeds with its Welch t interval at `LEVEL`.
+    """mean(a) − mean(b) over seeds with its t interval at `LEVEL`.
 
-    Undecided when either side has fewer than two values: one run has no spread, so no
-    interval can say whether a gap is more than seed noise.
+    `test`: "paired t" when the arms share seeds (same initialisation and batch order:
+    the interval is over the per-seed differences), else "Welch t". Undecided when either
+    side has fewer than two values: one run has no spread, so no interval can say whether
+    a gap is more than seed noise. `sd_a`, `sd_b` (Welch) or `sd_a` alone (paired: the
+    differences' sd) are what `seeds_to_settle` extrapolates from.
     """
 
     estimate: float
@@ -105,6 +108,9 @@ class Difference:
     high: float
     n_a: int
     n_b: int
+    test: str = "Welch t"
+    sd_a: float = math.nan
+    sd_b: float = math.nan
 
     @property
     def decided(self) -> bool:
@@ -119,8 +125,30 @@ class Difference:
     def negative(self) -> bool:
         return self.decided and self.high < 0
 
+    def half_width(self, n: int) -> float:
+        """The interval's half-width with `n` seeds per arm at this spread."""
+        if self.test == "paired t":
+            return float(scipy_stats.t.ppf(0.5 + LEVEL / 2, n - 1)) * self.sd_a / math.sqrt(n)
+        va, vb = self.sd_a**2 / n, self.sd_b**2 / n
+        if va + vb == 0:
+            return 0.0
+        dof = (va + vb) ** 2 / ((va**2 + vb**2) / (n - 1))
+        return float(scipy_stats.t.ppf(0.5 + LEVEL / 2, dof)) * math.sqrt(va + vb)
+
+    def seeds_to_settle(self, distance: float | None = None) -> int | None:
+        """Seeds per arm for the interval to clear `distance` (default: |estimate|, i.e. to
+        exclude zero) at the observed spread; None when no number would (no spread seen,
+        or nothing to clear) or more than `MAX_SEEDS` are needed."""
+        distance = abs(self.estimate) if distance is None else distance
+        if not (self.decided and math.isfinite(distance)) or distance <= 0:
+            return None
+        for n in range(2, MAX_SEEDS + 1):
+            if self.half_width(n) < distance:
+                return n
+        return None
+
     def text(self, scale: float = 100.0, unit: str = " pp", digits: int = 2) -> str:
-        """e.g. '+1.18 pp, 95 % CI [+0.60, +1.76] pp, n = 3 vs 3'."""
+        """e.g. '+1.18 pp, 95 % CI [+0.60, +1.76] pp, paired t, n = 3 vs 3'."""
 
         def f(v: float) -> str:
             return f"{scale * v:+.{digits}f}"
@@ -132,8 +160,11 @@ class Difference:
             )
         return (
             f"{f(self.estimate)}{unit}, {LEVEL:.0%} CI [{f(self.low)}, {f(self.high)}]"
-            f"{unit}, n = {self.n_a} vs {self.n_b}"
+            f"{unit}, {self.test}, n = {self.n_a} vs {self.n_b}"
         ).replace("95%", "95 %")
+
+
+MAX_SEEDS = 1000  # beyond this, "more seeds" is not an answer
 
 
 def mean_difference(a: list[float], b: list[float]) -> Difference:
@@ -149,13 +180,120 @@ def mean_difference(a: list[float], b: list[float]) -> Difference:
     estimate = statistics.fmean(a) - statistics.fmean(b)
     if len(a) < 2 or len(b) < 2:
         return Difference(estimate, math.nan, math.nan, len(a), len(b))
-    va, vb = statistics.variance(a) / len(a), statistics.variance(b) / len(b)
+    sd_a, sd_b = statistics.stdev(a), statistics.stdev(b)
+    va, vb = sd_a**2 / len(a), sd_b**2 / len(b)
     se = math.sqrt(va + vb)
     if se == 0:
-        return Difference(estimate, estimate, estimate, len(a), len(b))
+        return Difference(estimate, estimate, estimate, len(a), len(b), sd_a=0.0, sd_b=0.0)
     dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     half = float(scipy_stats.t.ppf(0.5 + LEVEL / 2, dof)) * se
-    return Difference(estimate, estimate - half, estimate + half, len(a), len(b))
+    return Difference(
+        estimate, estimate - half, estimate + half, len(a), len(b), "Welch t", sd_a, sd_b
+    )
+
+
+def paired_difference(a: dict[int, float], b: dict[int, float]) -> Difference:
+    """The paired t interval for mean(a − b) over the seeds both arms ran (finite on both).
+
+    Arms that share a seed share its initial weights and batch order (common random
+    numbers), so much of the seed noise cancels in the per-seed difference: the interval
+    is narrower than Welch's whenever the arms are positively correlated.
+    """
+    shared = [s for s in a if s in b and math.isfinite(a[s]) and math.isfinite(b[s])]
+    diffs = [a[s] - b[s] for s in shared]
+    n = len(diffs)
+    if n == 0:
+        return Difference(math.nan, math.nan, math.nan, 0, 0, "paired t")
+    estimate = statistics.fmean(diffs)
+    if n < 2:
+        return Difference(estimate, math.nan, math.nan, n, n, "paired t")
+    sd = statistics.stdev(diffs)
+    half = float(scipy_stats.t.ppf(0.5 + LEVEL / 2, n - 1)) * sd / math.sqrt(n)
+    return Difference(estimate, estimate - half, estimate + half, n, n, "paired t", sd)
+
+
+def seed_difference(a: dict[int, float], b: dict[int, float]) -> Difference:
+    """Paired when both arms ran the same seeds (finite values on each), else Welch."""
+    finite_a = {s for s, v in a.items() if math.isfinite(v)}
+    finite_b = {s for s, v in b.items() if math.isfinite(v)}
+    if finite_a == finite_b and len(finite_a) >= 2:
+        return paired_difference(a, b)
+    return mean_difference(list(a.values()), list(b.values()))
+
+
+def settle_text(diff: Difference, distance: float | None = None) -> str:
+    """How many seeds per arm would settle an open comparison, in words."""
+    if not diff.decided:
+        return "one healthy seed has no spread: at least 2 per arm are needed for an interval"
+    n = diff.seeds_to_settle(distance)
+    if n is None:
+        return f"more than {MAX_SEEDS} seeds per arm would be needed at this spread"
+    return f"about {n} seeds per arm would settle a difference of this size at this spread"
+
+
+def direction_verdict(diff: Difference, floor: float = 0.0) -> tuple[bool | None, str]:
+    """(verdict, note) on a claim that a > b by more than `floor` (a practical margin).
+
+    Held: the interval lies above zero and the estimate above the floor. Contradicted: the
+    interval lies below zero, or below the floor (a lead too small to matter, beyond
+    noise). Otherwise, or with fewer than two runs a side, not settled, with the seeds
+    per arm that would settle it.
+    """
+    if diff.decided and diff.low > 0 and diff.estimate > floor:
+        return True, ""
+    if diff.decided and (diff.high < 0 or (floor > 0 and diff.high < floor)):
+        return False, ""
+    if diff.estimate > floor:
+        distance = diff.estimate
+    elif diff.estimate > 0:
+        distance = floor - diff.estimate
+    else:
+        distance = -diff.estimate
+    return None, settle_text(diff, distance)
+
+
+def against_claimed(values: list[float], claimed: float, tol: float) -> tuple[bool | None, str]:
+    """(verdict, note) on one of the source's single-run numbers against our seeds.
+
+    Held: our mean lies within `tol` of it. Contradicted: it lies outside our 95 %
+    prediction interval for one run (mean ± t·s·√(1 + 1/n)) widened by `tol`, so a run
+    like ours could not have printed it. Otherwise not settled; one seed never decides.
+    """
+    values = [v for v in values if math.isfinite(v)]
+    if not values:
+        return None, "no healthy seed"
+    mean = statistics.fmean(values)
+    if abs(mean - claimed) <= tol:
+        return True, ""
+    n = len(values)
+    if n < 2:
+        return None, "one healthy seed has no spread: at least 2 are needed to refute"
+    sd = statistics.stdev(values)
+    half = float(scipy_stats.t.ppf(0.5 + LEVEL / 2, n - 1)) * sd * math.sqrt(1 + 1 / n)
+    if abs(claimed - mean) > half + tol:
+        return False, ""
+    distance = abs(claimed - mean) - tol
+    for m in range(n + 1, MAX_SEEDS + 1):
+        if float(scipy_stats.t.ppf(0.5 + LEVEL / 2, m - 1)) * sd * math.sqrt(1 + 1 / m) < distance:
+            return None, f"about {m} seeds would settle it at this spread"
+    return None, "the source's one run lies within our seed noise: more seeds cannot settle it"
+
+
+def share_verdict(k: int, n: int, at_least: float) -> tuple[bool | None, str]:
+    """(verdict, note) on "often": held when k of n reach the share `at_least`;
+    contradicted when the share's 95 % interval (Clopper–Pearson) lies below it."""
+    if n == 0:
+        return None, "nothing measured"
+    if k / n >= at_least:
+        return True, ""
+    low, high = proportion_interval(k, n)
+    if high < at_least:
+        return False, ""
+    return (
+        None,
+        f"{k} of {n}: the share's 95 % interval {100 * low:.0f}–{100 * high:.0f} % "
+        f"includes {at_least:.0%}",
+    )
 
 
 def proportion_interval(k: int, n: int) -> tuple[float, float]:
@@ -168,18 +306,38 @@ def proportion_interval(k: int, n: int) -> tuple[float, float]:
     return low, high
 
 
+Sample = list[float] | dict[int, float]  # values over seeds; a dict names each one's seed
+
+
+def difference(a: Sample, b: Sample) -> Difference:
+    """Paired by seed when both samples name their seeds (and share them), else Welch."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return seed_difference(a, b)
+    return mean_difference(
+        list(a.values()) if isinstance(a, dict) else a,
+        list(b.values()) if isinstance(b, dict) else b,
+    )
+
+
+def _values(sample: Sample) -> list[float]:
+    return list(sample.values()) if isinstance(sample, dict) else sample
+
+
 def compare_means(
-    a: list[float], b: list[float], names: tuple[str, str], floor: float = 0.0
+    a: Sample, b: Sample, names: tuple[str, str], floor: float = 0.0
 ) -> tuple[str | None, str]:
     """(winner or None, sentence): a "beats" b only when the interval excludes zero and the
-    difference exceeds `floor` (a practical-significance margin).
+    difference exceeds `floor` (a practical-significance margin). Samples keyed by seed are
+    compared paired (`difference`).
     """
-    diff = mean_difference(a, b)
+    diff = difference(a, b)
     first, second = names
     if not diff.decided:
         return None, f"cannot tell {first} from {second}: {diff.text()}"
     if not (diff.positive or diff.negative):
-        return None, f"no clear winner: {first} − {second} = {diff.text()} (includes 0)"
+        return None, (
+            f"no clear winner: {first} − {second} = {diff.text()} (includes 0; {settle_text(diff)})"
+        )
     winner, loser = (first, second) if diff.positive else (second, first)
     if abs(diff.estimate) <= floor:
         return None, (
@@ -189,13 +347,18 @@ def compare_means(
     return winner, f"{winner} beats {loser}: {first} − {second} = {diff.text()}"
 
 
+def final_by_seed(runs: list[dict], key: str = "test_acc") -> dict[int, float]:
+    """`final_values` keyed by each run's seed: what a paired comparison needs."""
+    return {r["seed"]: r["epochs"][-1][key] for r in runs if not r.get("diverged")}
+
+
 def final_values(runs: list[dict], key: str = "test_acc") -> list[float]:
     """The last epoch's `key` of each run that did not diverge: what `final_stats` averages
     and what the intervals compare."""
     return [r["epochs"][-1][key] for r in runs if not r.get("diverged")]
 
 
-def optimizer_verdict(finals: dict[str, list[float]], floor: float) -> tuple[str | None, str]:
+def optimizer_verdict(finals: dict[str, Sample], floor: float) -> tuple[str | None, str]:
     """(winner or None, verdict) between the two best variants by mean final accuracy.
 
     A variant whose every run diverged (no values) cannot win; "beats" needs the 95 %
@@ -204,7 +367,7 @@ def optimizer_verdict(finals: dict[str, list[float]], floor: float) -> tuple[str
     diverged = [name for name, values in finals.items() if not values]
     ranked = sorted(
         (name for name in finals if name not in diverged),
-        key=lambda name: statistics.fmean(finals[name]),
+        key=lambda name: statistics.fmean(_values(finals[name])),
         reverse=True,
     )
     if not ranked:

@@ -73,20 +73,38 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
 
 
 def _status(status: str) -> str:
-    return f"**{status}**" if status == "not reproduced" else status
+    return f"**{status}**" if status in ("refuted", "reproduced") else status
+
+
+def cited(source: dict) -> str:
+    """Where a claim comes from: its source file's number and section, e.g. '004 § LR = 0.01'."""
+    return f"{source.get('source', '?')} § {source.get('section', '?')}"
 
 
 def claims_table(checks: list) -> str:
     """One study's claims (Checked): what the source claimed, what was measured, the status."""
-    rows = [[c.claim, c.check.claimed, c.check.measured, _status(c.check.status)] for c in checks]
-    return table(rows, ["source claim", "claimed", "measured here", "status"])
+    rows = [
+        [c.claim, cited(c.source), c.check.claimed, c.check.measured, _status(c.check.status)]
+        for c in checks
+    ]
+    return table(rows, ["source claim", "source", "claimed", "measured here", "status"])
 
 
 def all_claims_table(checks: dict[str, list], data: dict[str, str]) -> str:
     """Every study's claims in one table, with the data each was measured on."""
     rows = [
-        [study, c.claim, c.check.claimed, c.check.measured, data[study], _status(c.check.status)]
+        [
+            study,
+            c.claim,
+            cited(c.source),
+            c.check.claimed,
+            c.check.measured,
+            data[study],
+            _status(c.check.status),
+        ]
         for study, checked in checks.items()
         for c in checked
     ]
-    return table(rows, ["study", "source claim", "claimed", "reproduced here", "data", "status"])
+    return table(
+        rows, ["study", "source claim", "source", "claimed", "reproduced here", "data", "status"]
+    )

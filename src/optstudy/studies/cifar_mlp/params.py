@@ -23,6 +23,9 @@ from optstudy.core.params import (
 class Sgd(Section):
     lr: LearningRate
     momentum: Momentum
+    # also train SGD as the source's code does it: its loss gradient is divided by the
+    # batch size and every Dense layer divides again, so its effective step is lr / batch
+    as_written: bool = False
 
 
 class Adam(Section):

@@ -68,6 +68,10 @@ def standardised_splits(prepared: Path, val_fraction: float, split_seed: int) ->
 def make_optimizer(p: OneOptimizer, name: str, net: Network) -> SGD | Adam:
     if name == "sgd":
         return SGD(net.params(), p.sgd.lr, p.sgd.momentum)
+    if name == AS_WRITTEN:
+        # the source's `softmax_crossentropy_with_logits` returns (p − y) / batch and each
+        # `Dense.backward` divides by the batch again: its update is lr / batch × ours
+        return SGD(net.params(), p.sgd.lr / p.batch_size, p.sgd.momentum)
     return Adam(net.params(), p.adam.lr, (p.adam.beta1, p.adam.beta2), p.adam.eps)
 
 
@@ -144,32 +148,40 @@ def initial_network(p: Shared, inputs: int, seed: int, dtype: type = np.float32)
     return he_relu_mlp([inputs, *p.hidden, 10], np.random.default_rng(seed), dtype)
 
 
+AS_WRITTEN = "sgd_as_written"  # the source's SGD with its double division by the batch
+
+
 def run_optimizer(ctx: Context, optimizer: str, prepared: Path, out_dir: Path) -> dict:
-    """Train the NumPy MLP with one optimizer for every seed; keep the test predictions."""
+    """Train the NumPy MLP with one optimizer for every seed; keep the test predictions.
+    The sgd stage also trains the source's SGD as written (`sgd.as_written`)."""
     p = ctx.params["cifar_mlp"]
     splits = standardised_splits(prepared, p.val_fraction, p.split_seed)
     check_batch_fits("cifar_mlp.batch_size", p.batch_size, len(splits["train"][1]))
     evals = {"val": splits["val"], "test": splits["test"]}
-    runs, predictions, seconds = [], {}, {}
-    live = ctx.live(len(p.seeds), LIVE_KEYS)
-    for seed in p.seeds:
-        net = initial_network(p, splits["train"][0].shape[1], seed)
-        history, epoch_seconds = train_numpy(
-            net,
-            make_optimizer(p, optimizer, net),
-            splits["train"],
-            evals,
-            p.epochs,
-            p.batch_size,
-            seed,
-            p.eval_batch_size,
-            desc=f"{optimizer} seed={seed}",
-            on_epoch=lambda record, seed=seed: live.epoch(record, seed=seed),
-        )
-        runs.append({"seed": seed, **history})
-        seconds[f"seed {seed}"] = epoch_seconds
-        if not history["diverged"]:
-            predictions[f"seed_{seed}"] = evaluate(net, splits["test"], p.eval_batch_size)[2]
+    variants = [optimizer] + ([AS_WRITTEN] if optimizer == "sgd" and p.sgd.as_written else [])
+    runs, predictions, seconds = {v: [] for v in variants}, {}, {}
+    live = ctx.live(len(p.seeds) * len(variants), LIVE_KEYS)
+    for variant in variants:
+        for seed in p.seeds:
+            net = initial_network(p, splits["train"][0].shape[1], seed)
+            history, epoch_seconds = train_numpy(
+                net,
+                make_optimizer(p, variant, net),
+                splits["train"],
+                evals,
+                p.epochs,
+                p.batch_size,
+                seed,
+                p.eval_batch_size,
+                desc=f"{variant} seed={seed}",
+                on_epoch=lambda record, seed=seed, v=variant: live.epoch(
+                    record, optimizer=v, seed=seed
+                ),
+            )
+            runs[variant].append({"seed": seed, **history})
+            seconds[f"{variant} seed {seed}"] = epoch_seconds
+            if variant == optimizer and not history["diverged"]:
+                predictions[f"seed_{seed}"] = evaluate(net, splits["test"], p.eval_batch_size)[2]
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_open(out_dir / "test_predictions.npz", "wb") as handle:
         np.savez_compressed(handle, labels=splits["test"][1], **predictions)
@@ -179,7 +191,8 @@ def run_optimizer(ctx: Context, optimizer: str, prepared: Path, out_dir: Path) -
         "optimizer": optimizer,
         "settings": settings.model_dump(),
         "counts": {name: int(len(y)) for name, (_, y) in splits.items()},
-        "runs": runs,
+        "runs": runs[optimizer],
+        **({"as_written": runs[AS_WRITTEN]} if AS_WRITTEN in runs else {}),
     }
 
 

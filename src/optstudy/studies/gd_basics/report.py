@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import statistics
 
-from optstudy.core.claims import Check, epoch_text
-from optstudy.core.stats import mean_difference
+from optstudy.core.claims import Check, epoch_text, not_measured
+from optstudy.core.stats import direction_verdict, paired_difference
 from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import claims_table, num, table
 from optstudy.studies.gd_basics import run
@@ -43,7 +43,7 @@ def batch_noise(results: dict, params, claim: dict) -> Check:
     batch than for the next larger one."""
     runs = sorted(results["batch_size"]["runs"], key=lambda r: r["batch_size"])
     if len(runs) < 2:
-        return Check("one batch size: nothing to compare", False, missing="not measured")
+        return not_measured("one batch size: nothing to compare")
     by_seed = results["batch_size"]["uphill_by_order_seed"]
     uphill = [by_seed[str(r["batch_size"])] for r in runs]
     updates = [r["updates"] for r in runs]
@@ -51,16 +51,20 @@ def batch_noise(results: dict, params, claim: dict) -> Check:
         f"batch {r['batch_size']}: {r['updates']} updates, {statistics.fmean(u):.0%} uphill"
         for r, u in zip(runs, uphill, strict=True)
     )
-    extremes = mean_difference(uphill[0], uphill[-1])
+    extremes = paired_difference(dict(enumerate(uphill[0])), dict(enumerate(uphill[-1])))
     measured += (
         f" (mean over {len(uphill[0])} batch orders); uphill share, batch "
         f"{runs[0]['batch_size']} − batch {runs[-1]['batch_size']}: {extremes.text(100, ' pp', 1)}"
     )
     more_updates = all(a > b for a, b in zip(updates, updates[1:], strict=False))
     never_less = not any(
-        mean_difference(a, b).negative for a, b in zip(uphill, uphill[1:], strict=False)
+        paired_difference(dict(enumerate(a)), dict(enumerate(b))).negative
+        for a, b in zip(uphill, uphill[1:], strict=False)
     )
-    return Check(measured, more_updates and never_less and extremes.positive)
+    if not (more_updates and never_less):
+        return Check(measured, False)
+    held, note = direction_verdict(extremes)
+    return Check(measured + (f"; {note}" if note else ""), held)
 
 
 CHECKS = {

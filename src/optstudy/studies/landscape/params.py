@@ -20,7 +20,7 @@ class Sweep(Section):
 
 class Rules(Section):
     nonconvex_share: Fraction  # non-convex: this share of the plane's points curve down
-    negative_eigen: Fraction  # ... or λ_min below −this × λ_max (smaller: rounding noise)
+    often_share: Fraction  # "often": at least this share of the healthy models non-convex
 
 
 class Measure(Section):
@@ -31,6 +31,7 @@ class Measure(Section):
     grid: Count  # the 2-D plane has grid × grid points
     extent: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]  # α, β ∈ [−extent, extent]
     power_iters: Annotated[int, Field(ge=1, le=1000)]
+    eigen_starts: Annotated[int, Field(ge=1, le=20)]  # start vectors for the smallest eigenvalue
     eval_batch_size: Batch  # images per forward (and per Hessian chunk): speed only
     seed: Seed  # the random directions and the subsample
 

@@ -6,7 +6,9 @@ lowest final test accuracy (a collapsed seed, when one collapsed). For each:
   (α = 0: initial, 1: final), and along one filter-normalised random direction;
 - 2-D: training and test loss on a filter-normalised random plane around the final
   weights;
-- sharpness: the top and the smallest eigenvalue of the training loss's Hessian there.
+- sharpness: the top and the smallest eigenvalue of the training loss's Hessian there,
+  the smallest from `eigen_starts` start vectors; each Rayleigh quotient also in float64,
+  so a negative curvature is counted only beyond the float32 rounding measured here.
 The initial weights are recreated exactly as `mnist_lr` made them (`initial_model`): the
 model is the first thing built after seeding, so the seed alone determines them.
 """
@@ -59,7 +61,12 @@ def measure_model(model, init, p, train, test, generator: torch.Generator) -> di
     start = [i.clone() for i in ls.weights(init)]
     hvp = ls.loss_hvp(model, *train, batch=p.eval_batch_size)
     top = ls.power_iteration(hvp, final, p.power_iters, generator)
-    smallest = ls.power_iteration(hvp, final, p.power_iters, generator, shift=top)
+    smallest, rounding = [], []
+    for _ in range(p.eigen_starts):
+        rq, v = ls.power_iteration_vector(hvp, final, p.power_iters, generator, shift=top)
+        smallest.append(rq)
+        rounding.append(abs(rq - ls.rayleigh_float64(model, *train, v)))
+    loss = ls.mean_loss(model, *train, batch=p.eval_batch_size)
     return {
         "interpolation": {
             "alphas": line_alphas,
@@ -74,9 +81,12 @@ def measure_model(model, init, p, train, test, generator: torch.Generator) -> di
             "train": ls.plane(model, final, d1, d2, grid, train, p.eval_batch_size),
             "test": ls.plane(model, final, d1, d2, grid, test, p.eval_batch_size),
         },
-        "loss_at_final": ls.mean_loss(model, *train, batch=p.eval_batch_size),
+        "loss_at_final": loss,
+        "loss_rounding": abs(loss - ls.mean_loss_float64(model, *train)),
         "top_eigenvalue": top,
-        "min_eigenvalue": smallest,
+        "min_eigenvalue": min(smallest),
+        "min_eigenvalue_starts": smallest,
+        "eigen_rounding": max(rounding),
     }
 
 

@@ -17,13 +17,16 @@ class Rules(Section):
     min_gain: Fraction  # "beats": mean final accuracy higher by more than this
     saturated_below: OpenFraction  # "saturated and wrong": p(true class) below this
     vanish_ratio: OpenFraction  # MSE gradient below this × cross-entropy's: vanished
+    min_trend: Annotated[float, Field(ge=-1, le=1)]  # ratio's rank correlation with p, at least
+    min_bin_images: Annotated[int, Field(ge=1)]  # a bin counts with at least this many images
 
 
 class MseArm(Section):
     """The keys the `mnist_loss` stage reads from this section."""
 
     baseline_lr: LearningRate  # both arms' lr; cross-entropy: mnist_lr's runs at it (in lrs)
-    probability_bins: Annotated[int, Field(ge=2, le=100)]  # the stage bins gradients by these
+    probability_bins: Annotated[int, Field(ge=2, le=100)]  # log-spaced bins of p(true class)
+    smallest_p: OpenFraction  # ... from this up to 1 (and one bin below it)
 
 
 class MnistLoss(MseArm):

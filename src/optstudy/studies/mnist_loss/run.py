@@ -101,7 +101,9 @@ def run_loss_study(ctx: Context, prepared: Path, baseline: Path) -> dict:
     ctx.provenance |= {"device": str(device), "train_seconds": seconds}
     results = {"counts": {"train": int(len(train[1])), "test": int(len(test[1]))}, "runs": runs}
     x, y = test
-    bins = np.linspace(0, 1, p.probability_bins + 1)
+    # log-spaced above `smallest_p`: fine bins where a prediction saturates (p → 0)
+    bins = np.concatenate([[0.0], np.logspace(np.log10(p.smallest_p), 0, p.probability_bins)])
+    n_bins = len(bins) - 1
     saturation = {}
     for name, model in models.items():
         model.eval()
@@ -113,22 +115,28 @@ def run_loss_study(ctx: Context, prepared: Path, baseline: Path) -> dict:
                 ]
             )
         p_true = logits.softmax(1).gather(1, y[:, None])[:, 0].double().cpu().numpy()
-        results_by_loss = {}
-        for loss in ("cross_entropy", "mse"):
-            norms = logit_gradient_norms(logits.double(), y, loss).cpu().numpy()
-            which = np.clip(np.digitize(p_true, bins) - 1, 0, p.probability_bins - 1)
-            results_by_loss[loss] = [
-                float(np.median(norms[which == b])) if np.any(which == b) else None
-                for b in range(p.probability_bins)
-            ]
-        saturation[name] = {
-            "bin_counts": np.bincount(
-                np.clip(np.digitize(p_true, bins) - 1, 0, p.probability_bins - 1),
-                minlength=p.probability_bins,
-            ).tolist(),
-            "median_grad_norm": results_by_loss,
+        which = np.clip(np.digitize(p_true, bins) - 1, 0, n_bins - 1)
+        norms = {
+            loss: logit_gradient_norms(logits.double(), y, loss).cpu().numpy()
+            for loss in ("cross_entropy", "mse")
         }
-    centers = (bins[:-1] + bins[1:]) / 2
+        ratio = norms["mse"] / np.maximum(norms["cross_entropy"], 1e-300)
+        saturation[name] = {
+            "bin_counts": np.bincount(which, minlength=n_bins).tolist(),
+            "median_grad_norm": {
+                loss: [
+                    float(np.median(values[which == b])) if np.any(which == b) else None
+                    for b in range(n_bins)
+                ]
+                for loss, values in norms.items()
+            },
+            "median_ratio": [
+                float(np.median(ratio[which == b])) if np.any(which == b) else None
+                for b in range(n_bins)
+            ],
+        }
+    # geometric centres of the log bins; the first, [0, smallest_p), at half its edge
+    centers = np.concatenate([[bins[1] / 2], np.sqrt(bins[1:-1] * bins[2:])])
     results["gradient_vs_probability"] = {
         "bin_centers": centers.tolist(),
         "measured": saturation,

@@ -13,7 +13,12 @@ training loop: `epochs` (records with test_acc, test_loss), `batch_losses` (per 
   best epoch-1 accuracy by more than `slow_epoch1_gap`, else Fast. (Relative, so the rule
   means the same on a subset, where an epoch has fewer steps, as on the full dataset.)
 - Final result: the gap between this lr's mean final accuracy and the sweep's best:
-  Excellent (≤ excellent_gap), Good (≤ good_gap), Mediocre (≤ mediocre_gap), else Poor.
+  Excellent (≤ excellent_gap), Good (≤ good_gap), Mediocre (≤ mediocre_gap), else Poor;
+  once over the healthy seeds, once over all seeds (a collapsed seed at its final
+  accuracy, a diverged one at chance), which is what a user of this lr gets.
+- Instability has two kinds: *collapsed* (some seeds end at chance or diverge) and
+  *thrashing* (a healthy seed's test accuracy falls or its test loss rises past the
+  thresholds: the source's "making progress then undoing it").
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from optstudy.core.stats import pp
 from optstudy.studies.mnist_lr.params import Rules as LrRules
 
 COLLAPSED = "Diverged / collapsed"
+CHANCE = 0.1  # a diverged seed (no finite accuracy) counts at chance: 10 classes
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,9 @@ class LrSummary:
     final_loss_mean: float
     epoch1_acc_mean: float
     gain_per_epoch: float  # mean test-accuracy gain per epoch after the first
+    last_gain: float  # the test-accuracy gain of the last epoch (mean over healthy seeds)
+    final_acc_all_mean: float  # over every seed: collapsed at their final, diverged at chance
+    thrashing_runs: int  # healthy seeds whose accuracy fell or test loss rose past the rules
     max_acc_drop: float
     max_loss_rise: float
     last_batch_loss_std: float
@@ -86,12 +95,22 @@ def _mean(values: list[float]) -> float:
     return statistics.fmean(values) if values else math.nan
 
 
+def thrashes(s: RunStats, rules: LrRules) -> bool:
+    return s.max_acc_drop > rules.acc_drop_tol or s.max_loss_rise > rules.loss_rise_tol
+
+
 def summarise(lr: float, runs: list[dict], rules: LrRules) -> LrSummary:
-    """Aggregates over the healthy seeds only (NaN where every seed collapsed)."""
+    """Aggregates over the healthy seeds (NaN where every seed collapsed), and the final
+    accuracy over all seeds."""
     stats = [run_stats(run, rules) for run in runs]
     healthy = [s for s in stats if not s.collapsed]
     finals = [s.final_acc for s in healthy]
     n_epochs = max(len([e for e in r["epochs"] if e.get("test_acc") is not None]) for r in runs)
+    last_two = [
+        [e["test_acc"] for e in r["epochs"] if e.get("test_acc") is not None][-2:]
+        for r, st in zip(runs, stats, strict=True)
+        if not st.collapsed
+    ]
     return LrSummary(
         lr=lr,
         seeds=len(runs),
@@ -108,6 +127,11 @@ def summarise(lr: float, runs: list[dict], rules: LrRules) -> LrSummary:
             if n_epochs > 1
             else 0.0
         ),
+        last_gain=_mean([b - a for a, b in (t for t in last_two if len(t) == 2)]),
+        final_acc_all_mean=_mean(
+            [s.final_acc if math.isfinite(s.final_acc) else CHANCE for s in stats]
+        ),
+        thrashing_runs=sum(thrashes(s, rules) for s in healthy),
         max_acc_drop=max((s.max_acc_drop for s in healthy), default=math.nan),
         max_loss_rise=max((s.max_loss_rise for s in healthy), default=math.nan),
         last_batch_loss_std=_mean([s.last_batch_loss_std for s in healthy]),
@@ -118,9 +142,17 @@ def summarise(lr: float, runs: list[dict], rules: LrRules) -> LrSummary:
 class Verdict:
     speed: str
     stability: str
-    final: str
+    final: str  # over the healthy seeds
     verdict: str
     reasons: list[str] = field(default_factory=list)
+    final_all: str = ""  # over all seeds, collapsed ones included
+    kind: str = ""  # of instability: collapsed, thrashing, or both
+    by_definition: tuple[str, ...] = ()  # cells the rules make true for this lr by definition
+
+
+def instability_kind(s: LrSummary) -> str:
+    kinds = [k for k, n in (("collapsed", s.collapsed_runs), ("thrashing", s.thrashing_runs)) if n]
+    return " and ".join(kinds)
 
 
 def instability_reasons(s: LrSummary, rules: LrRules) -> list[str]:
@@ -173,6 +205,8 @@ def judge_sweep(summaries: list[LrSummary], rules: LrRules) -> dict[float, Verdi
                 COLLAPSED,
                 f"Collapsed: every seed {how}; lower the learning rate.",
                 [],
+                COLLAPSED,
+                "collapsed",
             )
             continue
         reasons = instability_reasons(s, rules)
@@ -189,13 +223,34 @@ def judge_sweep(summaries: list[LrSummary], rules: LrRules) -> dict[float, Verdi
             sentence = f"Needs a lower learning rate: {'; '.join(reasons)}."
         elif speed == "Slow" and s.gain_per_epoch > rules.excellent_gap:
             sentence = (
-                f"Would improve with more epochs: still gaining {pp(s.gain_per_epoch)} per epoch."
+                f"Would improve with more epochs: gained {pp(s.gain_per_epoch)} per epoch on "
+                f"average after epoch 1 ({pp(s.last_gain)} in the last)."
             )
         elif final == "Excellent":
             sentence = "Best choice of this sweep: fast, stable and top accuracy."
         else:
             sentence = f"Works, but ends {pp(gap)} below the best learning rate."
-        verdicts[s.lr] = Verdict(speed, stability, final, sentence, reasons)
+        # The best lr's Final result is Excellent (gap 0), the best epoch-1 lr's Speed Fast
+        # (it is its own reference), and an unstable lr's Speed Too fast: by definition.
+        by_definition = tuple(
+            name
+            for name, applies in (
+                ("final", best_summary is not None and s.lr == best_summary.lr),
+                ("speed", bool(reasons) or s.epoch1_acc_mean == best_epoch1),
+            )
+            if applies
+        )
+        final_all = final_label(best - s.final_acc_all_mean, rules)
+        verdicts[s.lr] = Verdict(
+            speed,
+            stability,
+            final,
+            sentence,
+            reasons,
+            final_all,
+            instability_kind(s),
+            by_definition,
+        )
     return verdicts
 
 

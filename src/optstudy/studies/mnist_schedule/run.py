@@ -1,8 +1,11 @@
 """`mnist_schedule`: the DigitClassifier trained with OneCycleLR (stepped per batch).
 
-It trains with `mnist_lr`'s settings (optimizer, batch, epochs, seeds); the fixed-lr arm it
-is compared with is `mnist_lr`'s own runs at `mnist_schedule.baseline_lr`, read by the
-report, so no configuration is trained twice.
+One run per peak lr (`max_lrs`) and budget (`budgets`, in epochs: OneCycle's shape depends
+on its total steps, so a shorter budget is a run of its own), for each seed, with
+`mnist_lr`'s settings (optimizer, batch, seeds). The fixed-lr arm it is compared with is
+`mnist_lr`'s own runs at `mnist_schedule.baseline_lr`, read by the report: a constant lr
+does not depend on the budget, so its accuracy after B epochs is what a B-epoch fixed run
+gives, and no configuration is trained twice.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from optstudy.core.train import (
     train_variants,
 )
 from optstudy.studies.mnist_lr.params import Training as LrTraining
-from optstudy.studies.mnist_schedule.params import OneCycle
+from optstudy.studies.mnist_schedule.params import OneCycle, run_name
 
 STAGE = Stage.reading_sections(
     "mnist_schedule", {"mnist_lr": LrTraining, "mnist_schedule": OneCycle}, runtime=True
@@ -30,25 +33,40 @@ STAGE = Stage.reading_sections(
 LIVE_KEYS = ("train_loss", "test_loss", "test_acc")
 
 
+def check_budgets(budgets: list[int], epochs: int) -> None:
+    """The fixed arm is mnist_lr's run: it has no accuracy after more epochs than it ran."""
+    longer = [b for b in budgets if b > epochs]
+    if longer:
+        raise ValueError(
+            f"mnist_schedule.budgets = {budgets}: {longer} exceed mnist_lr.epochs = {epochs} "
+            "(the fixed-lr arm is mnist_lr's runs, measured after each of its epochs)"
+        )
+
+
 def run_schedule_study(ctx: Context, prepared: Path) -> dict:
     base, p = ctx.params["mnist_lr"], ctx.params["mnist_schedule"]
+    check_budgets(p.budgets, base.epochs)
     runtime = ctx.params["runtime"]
     device = select_device(runtime.device)
     tensors, _ = image_tensors(prepared, device)
     train, test = tensors["train"], tensors["test"]
     check_batch_fits("mnist_lr.batch_size", base.batch_size, len(train[1]))
-    onecycle = TrainConfig(
-        epochs=base.epochs,
-        batch_size=base.batch_size,
-        optimizer=base.optimizer,
-        lr=p.max_lr,  # OneCycleLR sets the lr of every step from max_lr
-        momentum=base.momentum,
-        eval_batch_size=base.eval_batch_size,
-        schedule="onecycle",
-        max_lr=p.max_lr,
-        pct_start=p.pct_start,
-    )
-    live = ctx.live(len(base.seeds), LIVE_KEYS)
+    configs = {
+        run_name(max_lr, budget): TrainConfig(
+            epochs=budget,
+            batch_size=base.batch_size,
+            optimizer=base.optimizer,
+            lr=max_lr,  # OneCycleLR sets the lr of every step from max_lr
+            momentum=base.momentum,
+            eval_batch_size=base.eval_batch_size,
+            schedule="onecycle",
+            max_lr=max_lr,
+            pct_start=p.pct_start,
+        )
+        for max_lr in p.max_lrs
+        for budget in p.budgets
+    }
+    live = ctx.live(len(configs) * len(base.seeds), LIVE_KEYS)
 
     def on_epoch(name: str, seed: int, record: dict) -> None:
         live.epoch(record, schedule=name, seed=seed)
@@ -57,7 +75,7 @@ def run_schedule_study(ctx: Context, prepared: Path) -> dict:
         lambda: DigitClassifier().to(device=device, memory_format=torch.channels_last),
         train,
         {"test": test},
-        {"onecycle": onecycle},
+        configs,
         base.seeds,
         runtime.threads,
         on_epoch,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optstudy.studies.xor.common import INPUTS, TARGETS, solved
+from optstudy.studies.xor.common import INPUTS, TARGETS, summarise
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -58,20 +58,25 @@ def replay(init: str, lr: float, epochs: int, seed: int) -> tuple[np.ndarray, np
     return losses, outputs
 
 
-def replay_summary(init: str, lr: float, epochs: int, seed: int, print_every: int) -> dict:
+def replay_summary(
+    init: str, lr: float, epochs: int, seed: int, print_every: int, threshold: float
+) -> dict:
     """The losses the listing prints (every `print_every` epochs from 0), the loss of its
-    last epoch (its final loss), the outputs after training and whether they solve XOR."""
+    last epoch (its final loss), the outputs after training and whether they solve XOR,
+    and what the sweep's behaviour rules read (epoch below `threshold`, loss increases)."""
     losses, outputs = replay(init, lr, epochs, seed)
+    behaviour = summarise(losses, outputs, threshold)
+    del behaviour["curve"], behaviour["predictions"]  # outputs below; curves: too many seeds
     return {
         "seed": seed,
         "printed": {str(e): float(losses[e]) for e in range(0, epochs, print_every)},
-        "final_loss": float(losses[-1]),
+        **behaviour,
+        "epochs": epochs,
         "outputs": outputs.ravel().tolist(),
-        "solved": solved(outputs),
     }
 
 
-def replay_listings(p, seeds: list[int]) -> dict:
+def replay_listings(p, seeds: list[int], threshold: float) -> dict:
     """Every listing at the source's seed and at each of `seeds` (same code, other draws)."""
     out = {}
     for name, listing in p.listings.items():
@@ -82,8 +87,8 @@ def replay_listings(p, seeds: list[int]) -> dict:
                 runs[f"{init} lr={lr:g}"] = {
                     "init": init,
                     "lr": lr,
-                    "source_seed": replay_summary(*args, p.seed, p.print_every),
-                    "seeds": [replay_summary(*args, s, p.print_every) for s in seeds],
+                    "source_seed": replay_summary(*args, p.seed, p.print_every, threshold),
+                    "seeds": [replay_summary(*args, s, p.print_every, threshold) for s in seeds],
                 }
         out[name] = {"epochs": listing.epochs, "runs": runs}
     return out

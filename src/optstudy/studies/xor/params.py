@@ -23,10 +23,13 @@ LearningRates = Annotated[list[LearningRate], Field(min_length=1, max_length=10)
 
 class Rules(Section):
     smooth_max_increases: Fraction  # "smooth": the loss rose in at most this share of epochs
+    min_epochs_gap: PositiveFloat  # "slower"/"faster" needs a gap of more epochs than this
+    min_loss_gap: PositiveFloat  # ... or, compared by final loss, a larger gap than this
 
 
 class NumpyRules(Rules):
     print_tol: Tolerance  # a printed loss is reproduced when within this of the replay's
+    converge_share: Fraction  # "converges well": at least this share of seeds solve XOR
 
 
 class Listing(Section):

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
-from optstudy.core.claims import Check, epoch_text
-from optstudy.core.stats import Difference, mean_difference
+from optstudy.core.claims import Check, epoch_text, not_measured
+from optstudy.core.stats import (
+    Difference,
+    direction_verdict,
+    mean_difference,
+    seed_difference,
+    share_verdict,
+)
 from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import claims_table, lr_key, seed_list, seeds, table
 from optstudy.studies.xor.figures import loss_curves
@@ -19,7 +25,9 @@ from optstudy.studies.xor.spec import NUMPY_SPEC, TORCH_SPEC
 
 
 def xor_epochs(runs: list[dict]) -> int:
-    return runs[0]["curve"]["epoch"][-1]
+    """The epochs a run trained (a replayed listing stores them; a sweep run's curve ends there)."""
+    first = runs[0]
+    return first["epochs"] if "epochs" in first else first["curve"]["epoch"][-1]
 
 
 def xor_median_epoch(runs: list[dict]) -> float:
@@ -67,54 +75,106 @@ def xor_verdict(runs: list[dict], smooth_max: float, threshold: float) -> str:
 
 
 def _not_run(what: str, key: str) -> Check:
-    return Check(f"{what} is not in {key}", False, missing="not measured")
+    return not_measured(f"{what} is not in {key}")
 
 
-def _xor_numpy(lr: float, accept: Callable[[str], bool]):
-    def check(results: dict, params, claim: dict) -> Check:
-        if str(lr) not in results["sweep"]:
-            return _not_run(f"lr {lr:g}", "xor_numpy.sweep_lrs")
-        runs = results["sweep"][str(lr)]
-        behaviour = xor_behaviour(runs, params.xor_numpy.rules.smooth_max_increases)
-        solved = sum(r["solved"] for r in runs)
-        measured = (
-            f"{behaviour}: {solved} of {len(runs)} seeds solve XOR in "
-            f"{runs[0]['curve']['epoch'][-1]} epochs; median epoch to threshold "
-            f"{epoch_text(xor_median_epoch(runs))}"
-        )
-        return Check(measured, accept(behaviour))
-
-    return check
+def _source_rule_runs(results: dict, claim: dict) -> list[dict] | None:
+    """The claim's runs under the source's own update rule: its listing replayed over the
+    study's seeds (claims.yaml `listing`, `run`)."""
+    listing = results.get("listings", {}).get(claim["listing"])
+    run = listing["runs"].get(claim["run"]) if listing else None
+    return run["seeds"] if run else None
 
 
-def slower_by(a: list[dict], b: list[dict]) -> tuple[Difference, str]:
-    """How much slower configuration `a` is than `b`, over seeds, with its 95 % interval.
+def _half_step(results: dict, params, claim: dict) -> str:
+    """The same lr in the sweep that takes the true MSE gradient (half the source's step)."""
+    runs = results["sweep"].get(str(claim["lr"]))
+    if not runs:
+        return ""
+    behaviour = xor_behaviour(runs, params.xor_numpy.rules.smooth_max_increases)
+    return f"; half-step sweep (true MSE gradient) at lr {claim['lr']:g}: {behaviour}"
+
+
+def _behaviour_text(runs: list[dict], smooth_max: float) -> str:
+    solved = sum(r["solved"] for r in runs)
+    return (
+        f"{xor_behaviour(runs, smooth_max)}: {solved} of {len(runs)} seeds solve XOR in "
+        f"{xor_epochs(runs)} epochs; median epoch to threshold "
+        f"{epoch_text(xor_median_epoch(runs))}"
+    )
+
+
+def xor_lr_steady(results: dict, params, claim: dict) -> Check:
+    """ "Converges well": at least `converge_share` of the seeds solve XOR, none rough;
+    contradicted when the solved share's 95 % interval lies below it."""
+    runs = _source_rule_runs(results, claim)
+    if runs is None:
+        return _not_run(f"listing {claim['listing']} ({claim['run']})", "xor_numpy.source")
+    rules = params.xor_numpy.rules
+    behaviour = xor_behaviour(runs, rules.smooth_max_increases)
+    solved = sum(r["solved"] for r in runs)
+    held, note = share_verdict(solved, len(runs), rules.converge_share)
+    if behaviour.startswith(("Oscillates", "Diverges")):
+        held, note = False, ""
+    measured = f"source's rule: {_behaviour_text(runs, rules.smooth_max_increases)}"
+    return Check(
+        measured + (f" ({note})" if note else "") + _half_step(results, params, claim), held
+    )
+
+
+def xor_lr_unstable(results: dict, params, claim: dict) -> Check:
+    """ "May oscillate or diverge": some seed's loss diverges, or rises in more than
+    `smooth_max_increases` of a solving seed's epochs."""
+    runs = _source_rule_runs(results, claim)
+    if runs is None:
+        return _not_run(f"listing {claim['listing']} ({claim['run']})", "xor_numpy.source")
+    rules = params.xor_numpy.rules
+    behaviour = xor_behaviour(runs, rules.smooth_max_increases)
+    worst = max(r["loss_increases"] for r in runs)
+    measured = (
+        f"source's rule: {_behaviour_text(runs, rules.smooth_max_increases)}; loss rose in at "
+        f"most {worst} epochs of a seed"
+    )
+    held = behaviour.startswith(("Oscillates", "Diverges"))
+    return Check(measured + _half_step(results, params, claim), held)
+
+
+def reached_by_most(runs: list[dict]) -> bool:
+    return 2 * sum(r["epoch_below_threshold"] is not None for r in runs) > len(runs)
+
+
+def slower_by(a: list[dict], b: list[dict], rules) -> tuple[Difference, str, float]:
+    """How much slower configuration `a` is than `b`, over seeds, with its 95 % interval
+    (paired when both ran the same seeds: same initial weights), and the practical floor.
 
     In epochs to the loss threshold when most seeds of each reached it; a seed that never
     did counts as the epoch after the last one (the earliest it could have), so the epochs
     of a configuration with stuck seeds are understated, never invented. When most seeds of
     either never reached it, in the loss reached at the end instead (higher is slower).
     """
-
-    def reached_by_most(runs: list[dict]) -> bool:
-        return 2 * sum(r["epoch_below_threshold"] is not None for r in runs) > len(runs)
-
     if reached_by_most(a) and reached_by_most(b):
         budget = xor_epochs(a + b) + 1
-        epochs = [[float(r["epoch_below_threshold"] or budget) for r in runs] for runs in (a, b)]
-        diff = mean_difference(*epochs)
+        epochs = [
+            {r["seed"]: float(r["epoch_below_threshold"] or budget) for r in runs}
+            for runs in (a, b)
+        ]
+        diff = seed_difference(*epochs)
         stuck = sum(r["epoch_below_threshold"] is None for r in a + b)
         note = f" (never counted as epoch {budget}: {seeds(stuck)})" if stuck else ""
-        return diff, diff.text(1, " epochs", 0) + note
-    diff = mean_difference([r["final_loss"] for r in a], [r["final_loss"] for r in b])
-    return diff, "final loss " + diff.text(1, "", 4)
+        return diff, diff.text(1, " epochs", 0) + note, rules.min_epochs_gap
+    diff = seed_difference(
+        {r["seed"]: r["final_loss"] for r in a}, {r["seed"]: r["final_loss"] for r in b}
+    )
+    return diff, "final loss " + diff.text(1, "", 4), rules.min_loss_gap
 
 
-def _ordering(groups: dict[str, list[dict]], claimed: str, slowest: bool) -> Check:
-    """Is `claimed` slower (or faster) than every other configuration beyond seed noise?
+def _ordering(groups: dict[str, list[dict]], claimed: str, slowest: bool, rules) -> Check:
+    """Is `claimed` slower (or faster) than every other configuration, beyond seed noise
+    and by more than the practical floor (`min_epochs_gap`, `min_loss_gap`)?
 
-    Too few seeds for an interval: not settled. An interval that includes zero: not
-    reproduced, the data show no difference where the claim says there is one.
+    Held when every comparison holds; contradicted when one is contradicted (another
+    configuration is as slow or slower beyond noise, or the gap is below the floor beyond
+    noise); otherwise not settled, with the seeds that would settle it.
     """
     ranked = ", ".join(
         f"{name}: {epoch_text(xor_median_epoch(runs))} "
@@ -122,51 +182,77 @@ def _ordering(groups: dict[str, list[dict]], claimed: str, slowest: bool) -> Che
         for name, runs in groups.items()
     )
     measured = f"median epoch to threshold (median final loss): {ranked}"
-    comparisons, held, decided = [], True, True
+    comparisons, verdicts, notes = [], [], []
     for name, runs in groups.items():
         if name == claimed:
             continue
         pair = (groups[claimed], runs) if slowest else (runs, groups[claimed])
-        diff, text = slower_by(*pair)
+        diff, text, floor = slower_by(*pair, rules)
         first, second = (claimed, name) if slowest else (name, claimed)
-        comparisons.append(f"{first} slower than {second} by {text}")
-        held &= diff.positive
-        decided &= diff.decided
-    measured += "; " + "; ".join(comparisons)
-    if not decided:
-        return Check(measured, False, missing="not settled")
-    return Check(measured, held)
+        comparisons.append(f"{first} slower than {second} by {text} (floor {floor:g})")
+        held, note = direction_verdict(diff, floor)
+        stalled = not (reached_by_most(pair[0]) or reached_by_most(pair[1]))
+        if held is False and stalled and diff.decided and diff.high >= -floor:
+            # both stall within the budget, within the floor of each other: this budget
+            # cannot tell which is slower (it would take more epochs), nothing contradicts it
+            held, note = None, "both stall within the budget: more epochs would settle it"
+        verdicts.append(held)
+        if note:
+            notes.append(f"{name}: {note}")
+    measured += "; " + "; ".join(comparisons) + "".join(f"; {n}" for n in notes)
+    if False in verdicts:
+        return Check(measured, False)
+    return Check(measured, True if all(verdicts) else None)
 
 
 def xor_slowest(results: dict, params, claim: dict) -> Check:
-    if "0.01" not in results["sweep"]:
-        return _not_run("lr 0.01", "xor_numpy.sweep_lrs")
-    return _ordering({f"lr {lr}": runs for lr, runs in results["sweep"].items()}, "lr 0.01", True)
+    """On the source's own update rule (its lr listing over seeds); the half-step sweep
+    beside it."""
+    listing = results.get("listings", {}).get(claim["listing"])
+    if listing is None or claim["run"] not in listing["runs"]:
+        return _not_run(f"listing {claim['listing']} ({claim['run']})", "xor_numpy.source")
+    init = listing["runs"][claim["run"]]["init"]
+    groups = {
+        f"lr {run['lr']:g}": run["seeds"] for run in listing["runs"].values() if run["init"] == init
+    }
+    check = _ordering(groups, f"lr {claim['lr']:g}", True, params.xor_numpy.rules)
+    return replace(
+        check, measured="source's rule: " + check.measured + _half_step(results, params, claim)
+    )
 
 
 def adam_fastest(results: dict, params, claim: dict) -> Check:
     if "adam lr=0.1" not in results["configs"]:
         return _not_run("adam lr=0.1", "xor_torch.optimizers × lrs")
     groups = {name: c["runs"] for name, c in results["configs"].items()}
-    return _ordering(groups, "adam lr=0.1", False)
+    return _ordering(groups, "adam lr=0.1", False, params.xor_torch.rules)
 
 
 def sgd_slowest(results: dict, params, claim: dict) -> Check:
     if "sgd lr=0.01" not in results["configs"]:
         return _not_run("sgd lr=0.01", "xor_torch.optimizers × lrs")
-    return _ordering({n: c["runs"] for n, c in results["configs"].items()}, "sgd lr=0.01", True)
+    groups = {n: c["runs"] for n, c in results["configs"].items()}
+    return _ordering(groups, "sgd lr=0.01", True, params.xor_torch.rules)
 
 
 def adam_smooth(results: dict, params, claim: dict) -> Check:
+    """Smooth: the share of epochs in which the loss rose, over seeds, lies below
+    `smooth_max_increases` beyond seed noise (95 % interval); above it beyond noise:
+    contradicted; an interval across the limit: not settled."""
     if "adam lr=0.01" not in results["configs"]:
         return _not_run("adam lr=0.01", "xor_torch.optimizers × lrs")
     runs = results["configs"]["adam lr=0.01"]["runs"]
-    epochs = runs[0]["curve"]["epoch"][-1]
-    worst = max(r["loss_increases"] for r in runs)
+    epochs = xor_epochs(runs)
+    shares = [r["loss_increases"] / epochs for r in runs]
     limit = params.xor_torch.rules.smooth_max_increases
+    diff = mean_difference([limit] * len(shares), shares)  # limit − share: > 0 is smooth
+    held, note = direction_verdict(diff)
+    worst = max(r["loss_increases"] for r in runs)
     return Check(
-        f"loss rose in at most {worst} of {epochs} epochs (limit {limit:.0%})",
-        worst <= limit * epochs,
+        f"loss rose in {100 * statistics.fmean(shares):.2f} % of {epochs} epochs on average "
+        f"(at most {worst} in a seed; limit {limit:.0%}); limit − share = "
+        f"{diff.text(100, ' pp', 2)}" + (f"; {note}" if note else ""),
+        held,
     )
 
 
@@ -215,8 +301,8 @@ NUMPY_CHECKS = {
     "xor_listing_randn_prints": listing_prints,
     "xor_listing_uniform_learns": listing_learns,
     "xor_numpy_lr_slow": xor_slowest,
-    "xor_numpy_lr_steady": _xor_numpy(0.1, lambda b: b == "Converges"),
-    "xor_numpy_lr_unstable": _xor_numpy(1.0, lambda b: b.startswith(("Oscillates", "Diverges"))),
+    "xor_numpy_lr_steady": xor_lr_steady,
+    "xor_numpy_lr_unstable": xor_lr_unstable,
 }
 TORCH_CHECKS = {
     "xor_torch_adam_fastest": adam_fastest,

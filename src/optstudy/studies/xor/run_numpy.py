@@ -41,7 +41,7 @@ def run_numpy_study(p) -> dict:
             runs.append({"seed": seed, **summarise(losses, pred, p.loss_threshold)})
         sweep[str(lr)] = runs
     return {
-        "listings": replay_listings(p.source, p.seeds),
+        "listings": replay_listings(p.source, p.seeds, p.loss_threshold),
         "base": {
             "lr": p.lr,
             "epochs": p.epochs,
