@@ -29,6 +29,7 @@ from optstudy.core.claims import (
     not_measured,
     status,
 )
+from optstudy.core.tables import claims_table
 
 HELD, FAILED = Check("measured well", True), Check("measured badly", False)
 OPEN = Check("interval across zero", None)
@@ -118,6 +119,30 @@ def test_an_illustration_says_whether_ours_agrees() -> None:
         (checked,) = check_claims(claims, {"a": lambda *_, c=check: c}, {}, "P", subset=False)
         assert checked.check.status == ILLUSTRATION
         assert checked.check.measured.endswith(f"({words})")
+
+
+def test_each_claim_prints_the_rule_its_check_carries() -> None:
+    """The rule beside a claim in the report is its check's docstring, first paragraph."""
+
+    def within(results, params, claim) -> Check:
+        """Held when the value is within
+        one of the claimed.
+
+        (Details the report does not print.)"""
+        return Check("x", abs(results["value"] - claim["min"]) <= 1)
+
+    claims = [
+        {"id": "a", "claim": "near 5", "min": 5, "claimed": "5"},
+        {"id": "b", "claim": "near 6", "min": 6, "claimed": "6"},
+        {"id": "c", "claim": "undocumented", "claimed": "?"},
+    ]
+    checks = {"a": within, "b": within, "c": lambda *_: HELD}
+    checked = check_claims(claims, checks, {"value": 5}, "P", subset=False)
+    assert checked[0].rule == "Held when the value is within one of the claimed."
+    assert checked[2].rule == ""
+    printed = claims_table(checked)
+    assert "- near 5; near 6: Held when the value is within one of the claimed." in printed
+    assert "undocumented:" not in printed and "Details" not in printed
 
 
 def test_load_claims_refuses_claims_no_study_checks(tmp_path: Path) -> None:

@@ -17,12 +17,8 @@ from optstudy.core.stats import optimizer_verdict
 from optstudy.registry import STUDIES, load_params
 from optstudy.studies.cifar_mlp import run as cifar_stage
 from optstudy.studies.cifar_mlp import twin as twin_stage
-from optstudy.studies.cifar_mlp.report import (
-    STUDY,
-    adam_beats_sgd,
-    crosscheck_rows,
-    write_curves,
-)
+from optstudy.studies.cifar_mlp.report import STUDY, crosscheck_rows, write_curves
+from optstudy.studies.cifar_mlp.rules import adam_beats_sgd
 from optstudy.studies.cifar_mlp.run import (
     initial_network,
     make_optimizer,

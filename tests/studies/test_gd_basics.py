@@ -12,7 +12,8 @@ from optstudy.core.claims import check_claims, load_claims
 from optstudy.core.io import read_json
 from optstudy.registry import STUDIES, load_params
 from optstudy.studies.gd_basics import run as gd_stage
-from optstudy.studies.gd_basics.report import CHECKS, STUDY, challenge_rows
+from optstudy.studies.gd_basics.report import STUDY, challenge_rows
+from optstudy.studies.gd_basics.rules import CHECKS
 from optstudy.studies.gd_basics.run import (
     classify_trajectory,
     minibatch_regression,

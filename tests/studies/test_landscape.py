@@ -10,12 +10,8 @@ import torch
 from optstudy.core.claims import check_claims, load_claims
 from optstudy.registry import STUDIES, load_params
 from optstudy.studies.landscape import run as landscape_stage
-from optstudy.studies.landscape.report import (
-    STUDY,
-    collapsed_sentences,
-    nonconvex_share,
-    sharpness_rows,
-)
+from optstudy.studies.landscape.report import STUDY, collapsed_sentences, sharpness_rows
+from optstudy.studies.landscape.rules import nonconvex_share
 from optstudy.studies.mnist_lr import run as lr_stage
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,13 +14,8 @@ from optstudy.core.models import SimpleCNN
 from optstudy.core.train import seed_everything
 from optstudy.registry import STUDIES, load_params
 from optstudy.studies.mnist_epochs import run as epochs_stage
-from optstudy.studies.mnist_epochs.report import (
-    CHECKS,
-    STUDY,
-    early_stopping,
-    first_filter_table,
-    total_update_norm,
-)
+from optstudy.studies.mnist_epochs.report import STUDY, first_filter_table
+from optstudy.studies.mnist_epochs.rules import CHECKS, early_stopping, total_update_norm
 
 REPO = Path(__file__).resolve().parents[2]
 PARAMS = load_params(REPO / "params.yaml")

@@ -13,7 +13,8 @@ from optstudy.core.io import read_json
 from optstudy.core.train import loss_function
 from optstudy.registry import STUDIES, load_params
 from optstudy.studies.mnist_loss import run as loss_stage
-from optstudy.studies.mnist_loss.report import CHECKS, STUDY, ce_beats_mse, ce_gradients_survive
+from optstudy.studies.mnist_loss.report import STUDY
+from optstudy.studies.mnist_loss.rules import CHECKS, ce_beats_mse, ce_gradients_survive
 from optstudy.studies.mnist_loss.run import analytic_gradient_norms, logit_gradient_norms
 
 REPO = Path(__file__).resolve().parents[2]

@@ -16,13 +16,16 @@ from optstudy.registry import STUDIES, load_params
 from optstudy.studies.mnist_lr import evaluate as evaluate_stage
 from optstudy.studies.mnist_lr import run as lr_stage
 from optstudy.studies.mnist_lr.params import Rules
-from optstudy.studies.mnist_lr.report import CHECKS, load, lr_accuracy, lr_unstable
+from optstudy.studies.mnist_lr.report import load
 from optstudy.studies.mnist_lr.rules import (
+    CHECKS,
     COLLAPSED,
     best_of_sweep,
     first_healthy_run,
     healthy_runs,
     judge_sweep,
+    lr_accuracy,
+    lr_unstable,
     seed_mean_curve,
     summarise,
 )

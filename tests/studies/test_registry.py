@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from optstudy.core.claims import STATUSES, check_claims, load_claims
+from optstudy.core.claims import STATUSES, check_claims, load_claims, rule_sentence
 from optstudy.core.io import json_safe, write_json
 from optstudy.core.params import read_yaml
 from optstudy.registry import SECTIONS, SPECS, STUDIES, load_params, params_model, study
@@ -46,6 +46,15 @@ def test_validating_params_imports_no_training_drawing_or_statistics() -> None:
 def test_every_spec_has_its_study() -> None:
     """Each spec's report module holds a Study of that spec, in the registry's order."""
     assert [s.spec for s in STUDIES] == list(SPECS)
+
+
+@pytest.mark.parametrize("s", STUDIES, ids=NAMES)
+def test_every_check_lives_in_its_rules_module_and_states_its_rule(s) -> None:
+    """The report prints each claim's rule from its check: none may be silent, and each
+    study's checks sit in its own rules module, beside the rules they apply."""
+    for claim_id, check in s.checks.items():
+        assert check.__module__ == s.spec.report_module.replace(".report", ".rules"), claim_id
+        assert len(rule_sentence(check).split()) >= 8, f"{claim_id}: {check.__name__} has no rule"
 
 
 def test_study_names_are_unique_and_found_by_name() -> None:

@@ -22,11 +22,10 @@ from optstudy.studies.xor.common import (
     summarise,
 )
 from optstudy.studies.xor.listings import replay, replay_summary
-from optstudy.studies.xor.report import (
+from optstudy.studies.xor.report import numpy_metrics, torch_metrics
+from optstudy.studies.xor.rules import (
     NUMPY_CHECKS,
     TORCH_CHECKS,
-    numpy_metrics,
-    torch_metrics,
     xor_behaviour,
     xor_median_epoch,
     xor_verdict,

@@ -2,13 +2,15 @@
 
 claims.yaml holds only what the source said, one list per study, each entry naming its
 source file and section; each claim's `id` names a check owned by that study
-(`optstudy.studies.<study>.report`). A check returns what was measured, in words with
+(`optstudy.studies.<study>.rules`), whose docstring's first paragraph is the rule the
+report prints beside the claim. A check returns what was measured, in words with
 numbers, and its verdict: held (True), contradicted beyond seed noise (False), or not
 settled by these runs (None). `check_claims` turns that into one of `STATUSES`.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -57,9 +59,16 @@ class Checked:
     claim: str
     check: Check
     source: dict = field(default_factory=dict)  # its claims.yaml entry: what the source said
+    rule: str = ""  # how it was judged: the check's own docstring (`rule_sentence`)
 
 
 CheckFn = Callable[[Any, Any, dict], Check]  # (study results, params, claim) -> Check
+
+
+def rule_sentence(check: CheckFn) -> str:
+    """The rule a check applies, as the report prints it: its docstring's first paragraph."""
+    doc = inspect.getdoc(check) or ""
+    return " ".join(doc.split("\n\n")[0].split())
 
 
 def epoch_text(value: float | None) -> str:
@@ -130,7 +139,7 @@ def check_claims(
         done = replace(check, status=status(check, claim, subset), claimed=claimed_value(claim))
         if done.status == ILLUSTRATION:
             done = replace(done, measured=f"{done.measured} ({AGREEMENT[done.held]})")
-        checked.append(Checked(claim["claim"], done, claim))
+        checked.append(Checked(claim["claim"], done, claim, rule_sentence(checks[claim["id"]])))
     return checked
 
 

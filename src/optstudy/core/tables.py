@@ -87,7 +87,22 @@ def claims_table(checks: list) -> str:
         [c.claim, cited(c.source), c.check.claimed, c.check.measured, _status(c.check.status)]
         for c in checks
     ]
-    return table(rows, ["source claim", "source", "claimed", "measured here", "status"])
+    return table(rows, ["source claim", "source", "claimed", "measured here", "status"]) + (
+        judged_by(checks)
+    )
+
+
+def judged_by(checks: list) -> str:
+    """How each claim was judged: the rule its check carries, once per rule (claims judged
+    by the same check share one line)."""
+    claims_by_rule: dict[str, list[str]] = {}
+    for c in checks:
+        if c.rule:
+            claims_by_rule.setdefault(c.rule, []).append(c.claim)
+    if not claims_by_rule:
+        return ""
+    lines = [f"- {'; '.join(claims)}: {rule}" for rule, claims in claims_by_rule.items()]
+    return "\n\nHow each claim is judged (the rule of its check):\n\n" + "\n".join(lines)
 
 
 def all_claims_table(checks: dict[str, list], data: dict[str, str]) -> str:

@@ -9,14 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from optstudy.core import figures
-from optstudy.core.claims import Check, not_measured
 from optstudy.core.cost import mlp_epoch_flops
 from optstudy.core.data import CIFAR_CLASSES, load_split
 from optstudy.core.io import atomic_open, read_json
 from optstudy.core.stats import (
     curve_gap,
-    difference,
-    direction_verdict,
     final_by_seed,
     final_stats,
     mean_curve,
@@ -25,8 +22,12 @@ from optstudy.core.stats import (
     seed_spread,
 )
 from optstudy.core.study import ReportContext, Study
-from optstudy.core.tables import claims_table, num, pct, pct_pm, sci, seeds, table
+from optstudy.core.tables import claims_table, num, pct, pct_pm, sci, table
 from optstudy.studies.cifar_mlp.figures import cifar_crosscheck, cifar_history
+from optstudy.studies.cifar_mlp.rules import (
+    CHECKS,
+    as_written_comparison,
+)
 from optstudy.studies.cifar_mlp.spec import SPEC
 
 CURVE_KEYS = ["train_loss", "val_loss", "test_loss", "train_acc", "val_acc", "test_acc"]
@@ -251,22 +252,6 @@ Source claims:
 """
 
 
-def as_written(results: dict) -> list[dict] | None:
-    """The source's SGD as written (lr / batch per step), trained by the sgd stage."""
-    return results.get("sgd", {}).get("as_written")
-
-
-def as_written_comparison(results: dict, params) -> str:
-    runs = as_written(results)
-    if not runs or "adam" not in results:
-        return ""
-    diff = difference(final_by_seed(results["adam"]["runs"]), final_by_seed(runs))
-    return (
-        f"Against the source's SGD as written ({pct_pm(*final_stats(runs))}): Adam − SGD as "
-        f"written = {diff.text()}"
-    )
-
-
 def as_written_section(results: dict, params) -> str:
     """What the source's CIFAR-10 code does as written, beside what this study runs."""
     p = params.cifar_mlp
@@ -282,31 +267,6 @@ once (the fix).{trained} Its Adam loop (`train_on_batch_adam`) calls `layer.upda
 every layer that has an `update`, and its `ReLU.update(self, learning_rate)` requires an
 argument: as written it raises `TypeError` on the first batch (read from the code, not
 run); once `ReLU.update` takes no argument, it is the Adam trained here."""
-
-
-def adam_beats_sgd(results: dict, params, claim: dict) -> Check:
-    results = results["optimizers"]
-    if not {"sgd", "adam"} <= results.keys():
-        return not_measured("cifar_mlp.optimizers lacks sgd or adam")
-    final = {name: final_stats(results[name]["runs"]) for name in ("adam", "sgd")}
-
-    def describe(name: str) -> str:
-        mean, std, n = final[name]
-        if n == 0:
-            return f"{name}: every run diverged"
-        return f"{name} {100 * mean:.2f} ± {100 * std:.2f} % ({seeds(n)})"
-
-    diff = difference(*(final_by_seed(results[name]["runs"]) for name in ("adam", "sgd")))
-    floor = params.cifar_mlp.rules.min_gain
-    held, note = direction_verdict(diff, floor)
-    versus = as_written_comparison(results, params)
-    measured = (
-        f"final test accuracy: {describe('adam')}, {describe('sgd')}; Adam − SGD = "
-        f"{diff.text()} (floor {pp(floor)})"
-        + (f"; {note}" if note else "")
-        + (f"; {versus}" if versus else "")
-    )
-    return Check(measured, held)
 
 
 def metrics(results: dict, params) -> dict:
@@ -338,7 +298,7 @@ STUDY = Study(
     load=load,
     section=section,
     metrics=metrics,
-    checks={"cifar_adam_beats_sgd": adam_beats_sgd},
+    checks=CHECKS,
     summary=summary,
     headline={"better": "cifar"},
     stages=lambda params: (

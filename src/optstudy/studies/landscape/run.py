@@ -26,7 +26,7 @@ from optstudy.core.models import DigitClassifier, load_digit_classifier
 from optstudy.core.stage import Context, Stage
 from optstudy.core.train import image_tensors, seed_everything, select_device
 from optstudy.studies.landscape.params import Measure, Sweep
-from optstudy.studies.mnist_lr.evaluate import load_runs
+from optstudy.studies.mnist_lr.runs import load_runs
 
 STAGE = Stage.reading_sections("landscape", {"mnist_lr": Sweep, "landscape": Measure}, runtime=True)
 

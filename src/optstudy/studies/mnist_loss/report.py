@@ -4,87 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scipy import stats as scipy_stats
-
-from optstudy.core.claims import Check, not_measured
 from optstudy.core.cost import epoch_flops
 from optstudy.core.io import read_json
 from optstudy.core.models import DigitClassifier
 from optstudy.core.stats import (
-    difference,
-    direction_verdict,
-    final_by_seed,
     final_stats,
     mean_curve,
-    pp,
 )
 from optstudy.core.study import ReportContext, Study, final_accuracy_metrics
 from optstudy.core.tables import claims_table, pct_pm, table
 from optstudy.studies.mnist_loss.figures import loss_study
+from optstudy.studies.mnist_loss.rules import (
+    CHECKS,
+)
 from optstudy.studies.mnist_loss.spec import SPEC
-from optstudy.studies.mnist_lr.evaluate import load_runs
-
-
-def ce_beats_mse(results: dict, params, claim: dict) -> Check:
-    """Cross-entropy "beats" MSE when the 95 % interval of the difference in final test
-    accuracy (paired by seed: both arms start from the same weights and see the same
-    batches) lies above zero and the difference exceeds `rules.min_gain`; contradicted
-    when it lies below zero or below the floor; otherwise not settled."""
-    runs = results["runs"]
-    finals = {
-        "cross-entropy": final_by_seed(runs["cross_entropy"]),
-        "MSE": final_by_seed(runs["mse"]),
-    }
-    diff = difference(finals["cross-entropy"], finals["MSE"])
-    floor = params.mnist_loss.rules.min_gain
-    held, note = direction_verdict(diff, floor)
-    means = ", ".join(
-        f"{name} {pct_pm(*final_stats(runs[key]))}"
-        for name, key in (("cross-entropy", "cross_entropy"), ("MSE", "mse"))
-    )
-    return Check(
-        f"final test accuracy: {means}; cross-entropy − MSE = {diff.text()} (floor {pp(floor)})"
-        + (f"; {note}" if note else ""),
-        held,
-    )
-
-
-def ce_gradients_survive(results: dict, params, claim: dict) -> Check:
-    """On the cross-entropy model's test images, binned by p(true class): the median
-    per-image ratio ‖∂L/∂z‖ MSE / cross-entropy should fall toward 0 as p → 0 (analytically
-    ≈ 4p(1 − p)). Held when it falls with p over the bins below `saturated_below` (rank
-    correlation with p ≥ `min_trend`) and ends below `vanish_ratio` in the lowest populated
-    bin; contradicted when it rises toward 0 instead, or stays above the ratio."""
-    p = params.mnist_loss.rules
-    flow = results["gradient_vs_probability"]
-    ratios = flow["measured"]["cross_entropy"].get("median_ratio")
-    counts = flow["measured"]["cross_entropy"].get("bin_counts")
-    centres = flow["bin_centers"]
-    if ratios is None:
-        return not_measured("the stage recorded no per-image gradient ratios")
-    low = [
-        (c, r, n)
-        for c, r, n in zip(centres, ratios, counts, strict=True)
-        if c < p.saturated_below and r is not None and n >= p.min_bin_images
-    ]
-    if len(low) < 3:
-        return not_measured(
-            f"fewer than 3 bins below p = {p.saturated_below:g} hold {p.min_bin_images} test images"
-        )
-    trend = float(scipy_stats.spearmanr([c for c, _, _ in low], [r for _, r, _ in low])[0])
-    lowest_c, lowest_r, lowest_n = low[0]
-    shown = ", ".join(
-        f"p≈{c:.2g}: {r:.2g} (theory {4 * c * (1 - c):.2g}, n={n})" for c, r, n in low
-    )
-    held = trend >= p.min_trend and lowest_r < p.vanish_ratio
-    return Check(
-        f"median ratio MSE / cross-entropy gradient by p(true class): {shown}; rank correlation "
-        f"with p {trend:+.2f}",
-        held,
-    )
-
-
-CHECKS = {"ce_beats_mse": ce_beats_mse, "ce_gradients_survive_saturation": ce_gradients_survive}
+from optstudy.studies.mnist_lr.runs import load_runs
 
 
 def load(root: Path, params) -> dict:

@@ -9,39 +9,17 @@ import numpy as np
 from optstudy.core import figures
 from optstudy.core.data import DATASETS, load_split
 from optstudy.core.figure_style import Figures
-from optstudy.core.io import atomic_open, read_json, write_json
+from optstudy.core.io import atomic_open, write_json
 from optstudy.core.models import load_digit_classifier
 from optstudy.core.stage import Context, Stage
 from optstudy.core.train import predict, seed_everything, select_device, to_tensors
 from optstudy.studies.mnist_lr.params import Evaluation
 from optstudy.studies.mnist_lr.rules import best_of_sweep, first_healthy_run, summarise
-from optstudy.studies.mnist_lr.run import RUNS_FILE
+from optstudy.studies.mnist_lr.runs import load_runs
 
 STAGE = Stage.reading_sections(
     "evaluate", {"mnist_lr": Evaluation, "figures": Figures}, runtime=True
 )
-
-
-def load_runs(root: Path, lrs: list[float]) -> dict[float, tuple[Path, dict]]:
-    """(folder, runs.json) of every lr in `lrs`, found by the lr each runs.json records.
-
-    The folders are named by DVC's matrix (`lr_${item.lr}`); reading the lr from the file
-    rather than rebuilding the name means the name is made in one place only. Folders of
-    lrs no longer in params are ignored.
-    """
-    found = {}
-    for path in sorted(Path(root).glob(f"*/{RUNS_FILE}")):
-        result = read_json(path)
-        if not isinstance(result, dict) or not isinstance(result.get("runs"), list):
-            raise ValueError(f"{path}: expected the mnist_lr stage's record (lr, runs)")
-        if result.get("lr") in lrs:
-            found[result["lr"]] = (path.parent, result)
-    missing = [lr for lr in lrs if lr not in found]
-    if missing:
-        raise FileNotFoundError(
-            f"{root}: no {RUNS_FILE} for lr {missing}; run the mnist_lr stages (dvc repro)"
-        )
-    return {lr: found[lr] for lr in lrs}
 
 
 def evaluate_best(ctx: Context, runs_root: Path, prepared: Path, out_dir: Path) -> dict:

@@ -9,32 +9,32 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from optstudy.core.claims import Check, Checked, not_measured
+from optstudy.core.claims import Checked
 from optstudy.core.cost import epoch_flops
 from optstudy.core.graph import autograd_graph, mermaid
 from optstudy.core.io import atomic_open, read_json
 from optstudy.core.models import DigitClassifier
 from optstudy.core.stats import (
-    against_claimed,
     position,
     pp,
-    proportion_interval,
     seed_difference,
 )
 from optstudy.core.study import ReportContext, Study
 from optstudy.core.tables import claims_table, lr_key, num, pct, pct_pm, seeds, table
-from optstudy.studies.mnist_lr.evaluate import load_runs
 from optstudy.studies.mnist_lr.figures import lr_curves
-from optstudy.studies.mnist_lr.params import Rules as LrRules
 from optstudy.studies.mnist_lr.rules import (
-    COLLAPSED,
+    CHECKS,
     LrSummary,
     Verdict,
+    _seed_values,
     healthy_runs,
     judge_sweep,
+    rules_table,
     seed_mean_curve,
     summarise,
+    verdict_cells,
 )
+from optstudy.studies.mnist_lr.runs import load_runs
 from optstudy.studies.mnist_lr.spec import SPEC
 
 
@@ -60,190 +60,7 @@ CURVE_KEYS = ("test_acc", "test_loss", "train_loss")
 # --------------------------------------------------------------------------- claims
 
 
-def lr_accuracy(results: dict, params, claim: dict) -> Check:
-    """The source's one run against our healthy seeds at the claim's epoch: held when our
-    mean is within `claims.acc_tol`; contradicted only when it lies outside our 95 %
-    prediction interval for one run (widened by the tolerance); one seed never refutes."""
-    lr = claim["lr"]
-    if lr not in results["runs"]:
-        return not_measured(f"lr {lr:g} is not in mnist_lr.lrs")
-    epoch = claim.get("epoch", params.mnist_lr.epochs)
-    s: LrSummary = results["summaries"][lr]
-    if epoch > params.mnist_lr.epochs:
-        return not_measured(f"the sweep runs {params.mnist_lr.epochs} epochs")
-    if s.healthy_seeds == 0:
-        return Check(f"every seed collapsed ({s.seeds} seeds)", False if s.seeds >= 2 else None)
-    healthy = _seed_values(results, params, lr, epoch)
-    if not healthy:
-        return not_measured(f"no healthy seed reached epoch {epoch}")
-    mean = statistics.fmean(healthy)
-    std = statistics.stdev(healthy) if len(healthy) > 1 else 0.0
-    spread = f"{100 * mean:.2f} ± {100 * std:.2f} %" if len(healthy) > 1 else pct(mean)
-    note = f"; {s.collapsed_runs} collapsed" if s.collapsed_runs else ""
-    held, why = against_claimed(healthy, claim["acc"], params.claims.acc_tol)
-    return Check(
-        f"{spread} after epoch {epoch} "
-        f"(mean of {s.healthy_seeds} healthy of {seeds(s.seeds)}{note})"
-        + (f"; {why}" if why else ""),
-        held,
-    )
-
-
-def lr_unstable(results: dict, params, claim: dict) -> Check:
-    """The stability rule's label, with its kind: collapsed seeds (with the collapse
-    rate's 95 % interval: a lower bound above zero says collapses are a property of this
-    lr) or thrashing healthy seeds (the source's "making progress then undoing it")."""
-    lr = claim["lr"]
-    if lr not in results["verdicts"]:
-        return not_measured(f"lr {lr:g} is not in mnist_lr.lrs")
-    verdict: Verdict = results["verdicts"][lr]
-    s = results["summaries"][lr]
-    low, high = proportion_interval(s.collapsed_runs, s.seeds)
-    healthy = (
-        f"; thrashing: {s.thrashing_runs} of {s.healthy_seeds} healthy seeds (largest "
-        f"accuracy drop {pp(s.max_acc_drop)}, test-loss rise {100 * s.max_loss_rise:.0f} %)"
-        if s.healthy_seeds
-        else ""
-    )
-    if s.healthy_seeds > 1:
-        healthy += f"; their final accuracies spread {pp(s.final_acc_spread)}"
-    kind = f" ({verdict.kind})" if verdict.kind else ""
-    return Check(
-        f"{verdict.stability}{kind}: {s.collapsed_runs} of {s.seeds} seeds collapsed (collapse "
-        f"rate 95 % CI {100 * low:.0f}–{100 * high:.0f} %){healthy}",
-        verdict.stability in ("Unstable", COLLAPSED),
-    )
-
-
-def _seed_values(results: dict, params, lr: float, epoch: int) -> list[float]:
-    """Test accuracy after `epoch` of each healthy seed: the sample behind the table's mean."""
-    return [
-        r["epochs"][epoch - 1]["test_acc"]
-        for r in healthy_runs(results["runs"][lr]["runs"], params.mnist_lr.rules)
-        if epoch <= len(r["epochs"])
-    ]
-
-
-def lr_curve(results: dict, params, claim: dict) -> Check:
-    """The source's per-epoch log against our healthy seeds, epoch by epoch as in
-    `lr_accuracy`: held when every epoch is, contradicted when one epoch is."""
-    lr, curve = claim["lr"], claim["curve"]
-    if lr not in results["runs"]:
-        return not_measured(f"lr {lr:g} is not in mnist_lr.lrs")
-    ours = results["curves"][lr]["test_acc"]
-    if len(ours) < len(curve) or not all(math.isfinite(a) for a in ours[: len(curve)]):
-        return not_measured(f"the sweep measured {len(ours)} epochs")
-    tol = params.claims.acc_tol
-    verdicts = [
-        against_claimed(_seed_values(results, params, lr, e), c, tol)[0]
-        for e, c in enumerate(curve, 1)
-    ]
-    gaps = [abs(a - b) for a, b in zip(ours, curve, strict=False)]
-    worst = max(range(len(gaps)), key=gaps.__getitem__)
-    s: LrSummary = results["summaries"][lr]
-    off = [str(e) for e, v in enumerate(verdicts, 1) if v is not True]
-    held = False if False in verdicts else (True if all(verdicts) else None)
-    detail = f"; epochs beyond ±{pp(tol)}: {', '.join(off)}" if off else ""
-    if held is None and s.healthy_seeds < 2:
-        detail += " (one healthy seed: no spread to judge by)"
-    return Check(
-        f"{', '.join(f'{100 * a:.2f}' for a in ours[: len(curve)])} % (mean of "
-        f"{s.healthy_seeds} healthy of {seeds(s.seeds)}); largest gap {pp(gaps[worst])} at "
-        f"epoch {worst + 1}{detail}",
-        held,
-    )
-
-
-VERDICT_FIELDS = ("speed", "stability", "final")
-
-
-def verdict_cells(results: dict, claim: dict) -> list[tuple[float, str, str, str | None, bool]]:
-    """(lr, field, source's word, our word or None when the lr was not run, whether our
-    rules make that cell true by definition) per cell. Final result: over all seeds."""
-    cells = []
-    for row in claim["verdicts"]:
-        verdict = results["verdicts"].get(row["lr"])
-        for name in VERDICT_FIELDS:
-            ours = None
-            if verdict is not None:
-                ours = verdict.final_all if name == "final" else getattr(verdict, name)
-            free = verdict is not None and name in verdict.by_definition
-            cells.append((row["lr"], name, row[name], ours, free))
-    return cells
-
-
-def verdict_table_check(results: dict, params, claim: dict) -> Check:
-    """The source's hand-written verdict table, cell by cell, against our rules' labels;
-    only the cells the rules do not make true by definition count. A mismatch at an lr
-    whose labels rest on fewer than two healthy seeds, or on partly collapsed seeds (a
-    collapse rate three seeds cannot pin down), is not settled; any other, contradicted."""
-    cells = verdict_cells(results, claim)
-    missing = sorted({lr for lr, _, _, ours, _ in cells if ours is None})
-    if missing:
-        lrs = ", ".join(f"{lr:g}" for lr in missing)
-        return not_measured(f"lr {lrs} not in mnist_lr.lrs")
-    counted = [c for c in cells if not c[4]]
-    differ = [(lr, name, ours) for lr, name, theirs, ours, _ in counted if ours != theirs]
-    same = len(counted) - len(differ)
-    shown = "; ".join(f"lr {lr:g} {name}: {ours}" for lr, name, ours in differ)
-    detail = f" (differs: {shown})" if differ else ""
-    measured = (
-        f"{same} of {len(counted)} independent cells match{detail}; {len(cells) - len(counted)} "
-        "more follow from the rules' definitions; Final result over all seeds"
-    )
-    if not differ:
-        return Check(measured, True)
-
-    def noisy(lr: float) -> bool:
-        s: LrSummary = results["summaries"][lr]
-        return s.healthy_seeds < 2 or 0 < s.collapsed_runs < s.seeds
-
-    return Check(measured, None if all(noisy(lr) for lr, _, _ in differ) else False)
-
-
-CHECKS = {
-    "mnist_lr_final_1e-4": lr_accuracy,
-    "mnist_lr_final_1e-3": lr_accuracy,
-    "mnist_lr_final_1e-2": lr_accuracy,
-    "mnist_lr_unstable_1e-2": lr_unstable,
-    "mnist_lr_epoch1_1e-3": lr_accuracy,
-    "mnist_lr_curve_1e-3": lr_curve,
-    "mnist_lr_curve_1e-2": lr_curve,
-    "mnist_lr_verdict_table": verdict_table_check,
-}
-
-
 # --------------------------------------------------------------------------- tables
-
-
-def rules_table(rules: LrRules) -> str:
-    rows = [
-        [
-            "Diverged / collapsed",
-            f"every seed has a non-finite loss or final test accuracy "
-            f"< {pct(rules.collapse_acc, 0)}",
-        ],
-        [
-            "Stability: Unstable",
-            f"test accuracy falls > {pp(rules.acc_drop_tol)} between "
-            f"epochs, or test loss rises > {rules.loss_rise_tol:.0%} above "
-            f"its best, or the seeds' final accuracies spread > "
-            f"{pp(rules.seed_spread_tol)}, or some seeds collapsed",
-        ],
-        [
-            "Speed",
-            f"Too fast if Unstable; else Slow if test accuracy after epoch 1 trails "
-            f"the sweep's best epoch-1 accuracy by > {pp(rules.slow_epoch1_gap)}; "
-            "else Fast",
-        ],
-        [
-            "Final result",
-            f"gap to the sweep's best mean final accuracy: Excellent ≤ "
-            f"{pp(rules.excellent_gap)}, Good ≤ {pp(rules.good_gap)}, "
-            f"Mediocre ≤ {pp(rules.mediocre_gap)}, else Poor",
-        ],
-    ]
-    return table(rows, ["label", "rule (thresholds from params.yaml `mnist_lr.rules`)"])
 
 
 def lr_tables(results: dict, provenance: dict[str, dict]) -> tuple[str, str]:

@@ -1,0 +1,63 @@
+"""Fixed lr vs OneCycleLR: the comparison at equal budgets and the claim check that reads it."""
+
+from __future__ import annotations
+
+from optstudy.core.claims import Check, not_measured
+from optstudy.core.stats import (
+    difference,
+    direction_verdict,
+)
+from optstudy.studies.mnist_schedule.params import run_name
+
+
+def accuracy_at(runs: list[dict], budget: int) -> dict[int, float]:
+    """Test accuracy after `budget` epochs by seed (a diverged seed or a shorter run: none)."""
+    return {
+        r["seed"]: r["epochs"][budget - 1]["test_acc"]
+        for r in runs
+        if not r.get("diverged") and len(r["epochs"]) >= budget
+    }
+
+
+def onecycle_runs(results: dict, max_lr: float, budget: int) -> list[dict] | None:
+    return results["runs"].get(run_name(max_lr, budget))
+
+
+def budget_comparison(results: dict, params, max_lr: float, budget: int):
+    """OneCycle (peak `max_lr`, `budget` epochs) − fixed lr after `budget` epochs, paired
+    by seed (same initial weights, same batch order)."""
+    runs = onecycle_runs(results, max_lr, budget)
+    if runs is None:
+        return None
+    return difference(accuracy_at(runs, budget), accuracy_at(results["runs"]["fixed"], budget))
+
+
+def onecycle_faster(results: dict, params, claim: dict) -> Check:
+    """Faster at an equal budget: after `budget` epochs (claims.yaml; the shortest budget is
+    where a faster schedule shows), OneCycle's test accuracy minus the fixed lr's, paired by
+    seed, at every peak lr of `max_lrs`. Held when one peak beats the fixed lr beyond seed
+    noise and by more than `rules.min_gain`; contradicted when the fixed lr is ahead beyond
+    noise (or OneCycle's lead is below the floor beyond noise) at every peak; otherwise not
+    settled. The fixed arm's accuracy after B epochs is a B-epoch fixed run: a constant lr
+    does not depend on the budget."""
+    p = params.mnist_schedule
+    budget = claim["budget"]
+    if budget not in p.budgets:
+        return not_measured(f"budget {budget} is not in mnist_schedule.budgets")
+    verdicts, parts = [], []
+    for max_lr in p.max_lrs:
+        diff = budget_comparison(results, params, max_lr, budget)
+        if diff is None:
+            return not_measured(f"no OneCycle run at peak {max_lr:g} for budget {budget}")
+        held, note = direction_verdict(diff, p.rules.min_gain)
+        verdicts.append(held)
+        parts.append(f"peak {max_lr:g}: {diff.text()}" + (f" ({note})" if note else ""))
+    held = True if True in verdicts else (False if all(v is False for v in verdicts) else None)
+    return Check(
+        f"test accuracy after {budget} epoch(s), OneCycle − fixed lr {p.baseline_lr:g}: "
+        + "; ".join(parts),
+        held,
+    )
+
+
+CHECKS = {"onecycle_faster": onecycle_faster}
