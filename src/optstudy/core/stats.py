@@ -68,7 +68,11 @@ def seed_spread(runs: list[dict], key: str) -> float:
 def final_stats(runs: list[dict], key: str = "test_acc") -> tuple[float, float, int]:
     """Mean, sample std and count of the last epoch's `key` over the runs that did not
     diverge (NaN, NaN, 0 when every run diverged)."""
-    values = final_values(runs, key)
+    return mean_std_count(final_values(runs, key))
+
+
+def mean_std_count(values: list[float]) -> tuple[float, float, int]:
+    """Mean, sample std (0 for one value) and count; (NaN, NaN, 0) for none."""
     if not values:
         return math.nan, math.nan, 0
     return (

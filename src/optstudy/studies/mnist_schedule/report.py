@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import statistics
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from optstudy.core.stats import (
     epochs_to_target,
     final_stats,
     mean_curve,
+    mean_std_count,
 )
 from optstudy.core.study import ReportContext, Study
 from optstudy.core.tables import claims_table, pct, pct_pm, table
@@ -113,14 +113,7 @@ Source claims:
 
 
 def _stats(acc: dict[int, float]) -> tuple[float, float, int]:
-    values = list(acc.values())
-    if not values:
-        return math.nan, math.nan, 0
-    return (
-        statistics.fmean(values),
-        statistics.stdev(values) if len(values) > 1 else 0.0,
-        len(values),
-    )
+    return mean_std_count(list(acc.values()))
 
 
 def metrics(results: dict, params) -> dict:
