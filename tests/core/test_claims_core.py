@@ -141,7 +141,7 @@ def test_each_claim_prints_the_rule_its_check_carries() -> None:
     assert checked[0].rule == "Held when the value is within one of the claimed."
     assert checked[2].rule == ""
     printed = claims_table(checked)
-    assert "- near 5; near 6: Held when the value is within one of the claimed." in printed
+    assert "- *near 5*; *near 6*: Held when the value is within one of the claimed." in printed
     assert "undocumented:" not in printed and "Details" not in printed
 
 

@@ -101,7 +101,9 @@ def judged_by(checks: list) -> str:
             claims_by_rule.setdefault(c.rule, []).append(c.claim)
     if not claims_by_rule:
         return ""
-    lines = [f"- {'; '.join(claims)}: {rule}" for rule, claims in claims_by_rule.items()]
+    lines = [
+        f"- {'; '.join(f'*{c}*' for c in claims)}: {rule}" for rule, claims in claims_by_rule.items()
+    ]
     return "\n\nHow each claim is judged (the rule of its check):\n\n" + "\n".join(lines)
 
 

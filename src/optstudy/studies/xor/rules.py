@@ -216,7 +216,7 @@ def xor_slowest(results: dict, params, claim: dict) -> Check:
 
 def adam_fastest(results: dict, params, claim: dict) -> Check:
     """Adam at lr 0.1 reaches the loss threshold sooner than every other configuration, by
-    more than the practical floor and beyond seed noise (paired by seed), as `_ordering`."""
+    more than the practical floor and beyond seed noise (paired by seed)."""
     if "adam lr=0.1" not in results["configs"]:
         return _not_run("adam lr=0.1", "xor_torch.optimizers × lrs")
     groups = {name: c["runs"] for name, c in results["configs"].items()}
