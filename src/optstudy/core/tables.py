@@ -102,7 +102,8 @@ def judged_by(checks: list) -> str:
     if not claims_by_rule:
         return ""
     lines = [
-        f"- {'; '.join(f'*{c}*' for c in claims)}: {rule}" for rule, claims in claims_by_rule.items()
+        "- " + "; ".join(f"*{c}*" for c in claims) + f": {rule}"
+        for rule, claims in claims_by_rule.items()
     ]
     return "\n\nHow each claim is judged (the rule of its check):\n\n" + "\n".join(lines)
 
