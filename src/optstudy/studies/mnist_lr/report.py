@@ -194,6 +194,15 @@ def runner_up(results: dict, params) -> tuple[float, float, str] | None:
     return best, second, f"{diff.text()}: {words}"
 
 
+def agreement(ours: str | None, theirs: str, free: bool) -> str:
+    """A verdict cell's agreement: not run, true by the rules' definitions, yes or no."""
+    if ours is None:
+        return "not run"
+    if free:
+        return "by definition"
+    return "yes" if ours == theirs else "**no**"
+
+
 def verdict_comparison(results: dict, checked: list[Checked]) -> str:
     """The source's hand-written verdict table beside ours, cell by cell."""
     claim = next((c.source for c in checked if "verdicts" in c.source), None)
@@ -211,7 +220,7 @@ def verdict_comparison(results: dict, checked: list[Checked]) -> str:
                 if name == "final" and lr in verdicts and verdicts[lr].final != ours
                 else ""
             ),
-            "by definition" if free else ("yes" if ours == theirs else "**no**"),
+            agreement(ours, theirs, free),
         ]
         for lr, name, theirs, ours, free in verdict_cells(results, claim)
     ]
