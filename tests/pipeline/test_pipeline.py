@@ -107,7 +107,8 @@ def test_headline_numbers_are_the_stage_outputs_numbers(baseline: Path) -> None:
     assert metrics["mnist_lr"]["best_lr_test_acc"] == pytest.approx(means[best], abs=1e-12)
     assert metrics["mnist_lr"]["collapsed_runs"] == collapsed
     claim = next(line for line in report if "lr 1e-3: test accuracy after one epoch" in line)
-    assert f"{100 * epoch1[0.001]:.2f}" in claim.split("|")[4]
+    measured = claim.split("|")[5]  # study | claim | source | claimed | reproduced here
+    assert f"{100 * epoch1[0.001]:.2f}" in measured
     for name in params["cifar_mlp"]["optimizers"]:
         result = json.loads((baseline / f"data/cifar_mlp/{name}/results.json").read_text())
         finals = [r["epochs"][-1]["test_acc"] for r in result["runs"] if not r["diverged"]]
@@ -174,7 +175,7 @@ def test_changing_the_onecycle_peak_retrains_only_the_onecycle_arm(project: Path
     ran = repro_with(project, mnist_schedule__max_lrs=[0.02])
     assert ran == {"mnist_schedule", "report"}
     report = " ".join((project / "reports" / "report.md").read_text().split())
-    assert "The fixed-lr runs are shared: they are the `mnist_lr@0.001` runs" in report
+    assert "the sweep's runs `mnist_lr@0.001`, shared, not trained again" in report
     assert "The cross-entropy runs are shared: they are the `mnist_lr@0.001` runs" in report
 
 
