@@ -12,9 +12,7 @@ from optstudy.studies.gd_basics.figures import (
     parabola,
     paths_on_contours,
 )
-from optstudy.studies.gd_basics.rules import (
-    CHECKS,
-)
+from optstudy.studies.gd_basics.rules import CHECKS
 from optstudy.studies.gd_basics.spec import SPEC
 
 CHALLENGE_HEADERS = ["difficulty", "optimiser", "lr", "momentum", "outcome"]

@@ -19,9 +19,6 @@ from optstudy.studies.mnist_epochs.rules import (
 )
 from optstudy.studies.mnist_epochs.spec import SPEC
 
-# --------------------------------------------------------------------------- claims
-
-
 # --------------------------------------------------------------------------- report
 
 

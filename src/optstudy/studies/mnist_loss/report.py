@@ -14,9 +14,7 @@ from optstudy.core.stats import (
 from optstudy.core.study import ReportContext, Study, final_accuracy_metrics
 from optstudy.core.tables import claims_table, pct_pm, table
 from optstudy.studies.mnist_loss.figures import loss_study
-from optstudy.studies.mnist_loss.rules import (
-    CHECKS,
-)
+from optstudy.studies.mnist_loss.rules import CHECKS
 from optstudy.studies.mnist_loss.spec import SPEC
 from optstudy.studies.mnist_lr.runs import load_runs
 

@@ -26,11 +26,11 @@ from optstudy.studies.mnist_lr.rules import (
     CHECKS,
     LrSummary,
     Verdict,
-    _seed_values,
     healthy_runs,
     judge_sweep,
     rules_table,
     seed_mean_curve,
+    seed_values,
     summarise,
     verdict_cells,
 )
@@ -55,9 +55,6 @@ def load(root: Path, params) -> dict:
 
 
 CURVE_KEYS = ("test_acc", "test_loss", "train_loss")
-
-
-# --------------------------------------------------------------------------- claims
 
 
 # --------------------------------------------------------------------------- tables
@@ -147,7 +144,7 @@ def positions_table(results: dict, params, checked: list[Checked]) -> str:
     for lr, epoch, acc in source_numbers(checked, params.mnist_lr.epochs):
         if lr not in results["runs"]:
             continue
-        ours = _seed_values(results, params, lr, epoch)
+        ours = seed_values(results, params, lr, epoch)
         if not ours:
             continue
         std = statistics.stdev(ours) if len(ours) > 1 else 0.0

@@ -19,7 +19,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from optstudy.core.claims import Check, not_measured
-from optstudy.core.stats import against_claimed, pp, proportion_interval
+from optstudy.core.stats import against_claimed, mean_std_count, pp, proportion_interval
 from optstudy.core.tables import pct, seeds, table
 from optstudy.studies.mnist_lr.params import Rules as LrRules
 
@@ -286,11 +286,10 @@ def lr_accuracy(results: dict, params, claim: dict) -> Check:
         return not_measured(f"the sweep runs {params.mnist_lr.epochs} epochs")
     if s.healthy_seeds == 0:
         return Check(f"every seed collapsed ({s.seeds} seeds)", False if s.seeds >= 2 else None)
-    healthy = _seed_values(results, params, lr, epoch)
+    healthy = seed_values(results, params, lr, epoch)
     if not healthy:
         return not_measured(f"no healthy seed reached epoch {epoch}")
-    mean = statistics.fmean(healthy)
-    std = statistics.stdev(healthy) if len(healthy) > 1 else 0.0
+    mean, std, _ = mean_std_count(healthy)
     spread = f"{100 * mean:.2f} ± {100 * std:.2f} %" if len(healthy) > 1 else pct(mean)
     note = f"; {s.collapsed_runs} collapsed" if s.collapsed_runs else ""
     held, why = against_claimed(healthy, claim["acc"], params.claims.acc_tol)
@@ -328,7 +327,7 @@ def lr_unstable(results: dict, params, claim: dict) -> Check:
     )
 
 
-def _seed_values(results: dict, params, lr: float, epoch: int) -> list[float]:
+def seed_values(results: dict, params, lr: float, epoch: int) -> list[float]:
     """Test accuracy after `epoch` of each healthy seed: the sample behind the table's mean."""
     return [
         r["epochs"][epoch - 1]["test_acc"]
@@ -348,7 +347,7 @@ def lr_curve(results: dict, params, claim: dict) -> Check:
         return not_measured(f"the sweep measured {len(ours)} epochs")
     tol = params.claims.acc_tol
     verdicts = [
-        against_claimed(_seed_values(results, params, lr, e), c, tol)[0]
+        against_claimed(seed_values(results, params, lr, e), c, tol)[0]
         for e, c in enumerate(curve, 1)
     ]
     gaps = [abs(a - b) for a, b in zip(ours, curve, strict=False)]
