@@ -22,7 +22,7 @@ ALL_STAGES = {
     "prepare@mnist",
     "prepare@cifar10",
     "mnist_lr@0.001",
-    "mnist_lr@0.003",
+    "mnist_lr_longer@0.003",
     "evaluate",
     "landscape",
     "xor_numpy",

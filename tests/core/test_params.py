@@ -68,10 +68,10 @@ def test_repository_params_are_valid() -> None:
 
 def test_yaml12_reads_dvc_style_exponents(tmp_path: Path, base: dict) -> None:
     path = write(tmp_path, base)
-    # what `dvc exp run -S mnist_lr.lrs=[0.00001]` writes: PyYAML would read a string
+    # what `dvc exp run -S mnist_lr.longer_lrs=[0.00001]` writes: PyYAML would read a string
     path.write_text(path.read_text().replace("- 0.0001", "- 1e-05"))
-    assert yaml.safe_load(path.read_text())["mnist_lr"]["lrs"][0] == "1e-05"
-    assert load_params(path).mnist_lr.lrs[0] == pytest.approx(1e-5)
+    assert yaml.safe_load(path.read_text())["mnist_lr"]["longer_lrs"][0] == "1e-05"
+    assert load_params(path).mnist_lr.longer_lrs[0] == pytest.approx(1e-5)
 
 
 BAD = [
@@ -83,6 +83,8 @@ BAD = [
     ("mnist_lr.lrs", ["0.001"], "mnist_lr.lrs.0 = '0.001': Input should be a valid number"),
     ("mnist_lr.lrs", [float("nan")], "finite number"),
     ("mnist_lr.lrs", 0.001, "valid list"),
+    ("mnist_lr.longer_lrs", [0.001], "lrs and longer_lrs share [0.001]"),
+    ("mnist_lr.longer_epochs", 4, "longer_epochs = 4 must be at least epochs = 5"),
     ("mnist_lr.epochs", 0, "mnist_lr.epochs = 0"),
     ("mnist_lr.epochs", 2.5, "mnist_lr.epochs = 2.5"),
     ("mnist_lr.epochs", "5", "valid integer"),

@@ -50,15 +50,13 @@ def test_stage_lists_exactly_the_files_it_imports(name: str) -> None:
 
 
 def declared_keys(script: Path) -> list[str]:
-    """The params keys of the Stage a stage script passes to run_stage: a STAGE imported
-    from its study, or a `Stage(name, keys)` written in the script itself."""
+    """The params keys of the Stage a stage script passes to run_stage: a STAGE (or
+    <KIND>_STAGE) imported from its study, or a `Stage(name, keys)` written in the script."""
     for node in ast.walk(ast.parse(script.read_text())):
-        if (
-            isinstance(node, ast.ImportFrom)
-            and (node.module or "").startswith("optstudy.studies.")
-            and any(alias.name == "STAGE" for alias in node.names)
-        ):
-            return list(importlib.import_module(node.module).STAGE.keys)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("optstudy.studies."):
+            for alias in node.names:
+                if alias.name.endswith("STAGE"):
+                    return list(getattr(importlib.import_module(node.module), alias.name).keys)
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Stage":
             return list(ast.literal_eval(node.args[1]))
     raise AssertionError(f"{script}: no Stage declared")

@@ -123,7 +123,7 @@ def test_live_metrics_of_every_training_stage(project: Path) -> None:
     live = {p.stem: json.loads(p.read_text()) for p in (project / "reports/live").glob("*.json")}
     expected = {
         "mnist_lr@0.001",
-        "mnist_lr@0.003",
+        "mnist_lr_longer@0.003",
         "mnist_epochs",
         "grad_flow",
         "mnist_schedule",
@@ -161,7 +161,7 @@ def test_changing_epochs_reruns_training_not_data(project: Path) -> None:
     ran = repro_with(project, mnist_lr__epochs=1, mnist_schedule__budgets=[1])
     assert ran == {
         "mnist_lr@0.001",
-        "mnist_lr@0.003",
+        "mnist_lr_longer@0.003",
         "evaluate",
         "landscape",
         "mnist_schedule",

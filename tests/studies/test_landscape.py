@@ -79,7 +79,7 @@ def test_seeds_chosen_best_and_worst() -> None:
 def test_stage_measures_the_sweeps_models(trained_baseline: Path, stage_context) -> None:
     ctx = stage_context(
         landscape_stage.STAGE,
-        mnist_lr={"lrs": [0.001]},
+        mnist_lr={"lrs": [0.001], "longer_lrs": []},
         landscape={
             "subsample": 64,
             "grid": 3,

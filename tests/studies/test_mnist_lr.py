@@ -201,7 +201,9 @@ def claims() -> list[dict]:
 
 def sweep(tmp_path: Path, params, runs_by_lr: dict[float, list[dict]], epochs: int = 2):
     """(params, results): the study's results as its load() builds them from the files."""
-    p = params.mnist_lr.model_copy(update={"lrs": list(runs_by_lr), "epochs": epochs})
+    p = params.mnist_lr.model_copy(
+        update={"lrs": list(runs_by_lr), "longer_lrs": [], "epochs": epochs}
+    )
     params = params.model_copy(update={"mnist_lr": p})
     write_sweep(tmp_path, runs_by_lr)
     return params, load(tmp_path, params)
@@ -334,7 +336,9 @@ def test_train_lr_and_evaluate_the_best(prepared_mnist, stage_context) -> None:
     checkpoint = torch.load(out / "model_seed3.pt", weights_only=True)
     assert checkpoint["meta"]["lr"] == 1e-3 and checkpoint["meta"]["seed"] == 3
 
-    ev = stage_context(evaluate_stage.STAGE, mnist_lr={"lrs": [1e-3], "grid_size": 4})
+    ev = stage_context(
+        evaluate_stage.STAGE, mnist_lr={"lrs": [1e-3], "longer_lrs": [], "grid_size": 4}
+    )
     summary = evaluate_stage.evaluate_best(ev, Path("data/mnist_lr"), prepared_mnist, Path("ev"))
     assert (summary["best_lr"], summary["seed"], summary["test_samples"]) == (1e-3, 3, 200)
     # the checkpoint predicts what training measured
@@ -343,6 +347,48 @@ def test_train_lr_and_evaluate_the_best(prepared_mnist, stage_context) -> None:
     assert summary["errors"] == 200 - sum(summary["confusion"][i][i] for i in range(10))
     assert len(Path("ev/predictions.csv").read_text().splitlines()) == 201
     assert Path("ev/confusion.png").is_file() and Path("ev/predictions.png").is_file()
+
+
+def test_a_longer_run_begins_with_the_sweep_run(prepared_mnist, stage_context) -> None:
+    """With a constant lr and the same seed, the first `epochs` of a longer run are the
+    sweep's run: the longer stage writes them as the sweep's runs.json and checkpoints, so
+    an lr is trained once, not twice."""
+    sweep = stage_context(lr_stage.STAGE, {"lr": "0.001"}, mnist_lr={"epochs": 2, "seeds": [4]})
+    short = lr_stage.train_lr(sweep, 1e-3, prepared_mnist, Path("short"))
+    longer = stage_context(
+        lr_stage.LONGER_STAGE,
+        {"lr": "0.001"},
+        mnist_lr={"epochs": 2, "longer_epochs": 3, "seeds": [4]},
+    )
+    assert longer.name == "mnist_lr_longer@0.001"
+    whole = lr_stage.train_lr(longer, 1e-3, prepared_mnist, Path("long"), Path("whole"))
+    assert len(whole["runs"][0]["epochs"]) == 3
+    assert read_json("whole/runs.json") == read_json_safe(whole)
+    assert read_json("long/runs.json") == read_json("short/runs.json") == read_json_safe(short)
+    assert whole["runs"][0]["epochs"][:2] == short["runs"][0]["epochs"]
+    assert whole["runs"][0]["epochs"][2] != short["runs"][0]["epochs"][1]  # trained on
+    at_two = torch.load("short/model_seed4.pt", weights_only=True)
+    from_long = torch.load("long/model_seed4.pt", weights_only=True)
+    assert at_two["meta"] == from_long["meta"]
+    for name, tensor in at_two["state_dict"].items():
+        assert torch.equal(tensor, from_long["state_dict"][name]), name
+
+
+def test_first_epochs_of_a_run_that_diverged_later() -> None:
+    run = {
+        "seed": 0,
+        "config": {"epochs": 4},
+        "epochs": [{"epoch": e} for e in (1, 2, 3)],
+        "batch_losses": [[1.0], [0.5], [float("nan")]],
+        "batch_lrs": [],
+        "diverged": True,
+        "diverged_epoch": 3,
+    }
+    head = lr_stage.first_epochs(run, 2)
+    assert head["config"]["epochs"] == 2 and len(head["epochs"]) == 2
+    assert (head["diverged"], head["diverged_epoch"]) == (False, None)
+    assert head["batch_losses"] == [[1.0], [0.5]]
+    assert lr_stage.first_epochs(run, 3)["diverged"] is True
 
 
 def read_json_safe(value):

@@ -7,15 +7,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from optstudy.core.params import Batch, Distinct, Fraction, LearningRate, Section, Seed
+from optstudy.core.params import Batch, Fraction, Section, Seed
 
 Count = Annotated[int, Field(ge=3, le=101)]
-
-
-class Sweep(Section):
-    """The key of `mnist_lr` the stage reads: which learning rates' models to measure."""
-
-    lrs: Annotated[list[LearningRate], Field(min_length=1, max_length=12), Distinct]
 
 
 class Rules(Section):

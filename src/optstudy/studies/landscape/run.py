@@ -1,7 +1,8 @@
 """`landscape`: the loss surfaces the learning-rate sweep's models ended in, and their sharpness.
 
-For each lr of `mnist_lr.lrs`, two seeds: the one with the highest and the one with the
-lowest final test accuracy (a collapsed seed, when one collapsed). For each:
+For each lr of the sweep (`mnist_lr.lrs`, `longer_lrs`), two seeds: the one with the
+highest and the one with the lowest final test accuracy (a collapsed seed, when one
+collapsed). For each:
 - 1-D: the training loss along the straight line from the initial to the final weights
   (α = 0: initial, 1: final), and along one filter-normalised random direction;
 - 2-D: training and test loss on a filter-normalised random plane around the final
@@ -25,10 +26,13 @@ from optstudy.core.io import write_json
 from optstudy.core.models import DigitClassifier, load_digit_classifier
 from optstudy.core.stage import Context, Stage
 from optstudy.core.train import image_tensors, seed_everything, select_device
-from optstudy.studies.landscape.params import Measure, Sweep
+from optstudy.studies.landscape.params import Measure
+from optstudy.studies.mnist_lr.params import SweepLrs
 from optstudy.studies.mnist_lr.runs import load_runs
 
-STAGE = Stage.reading_sections("landscape", {"mnist_lr": Sweep, "landscape": Measure}, runtime=True)
+STAGE = Stage.reading_sections(
+    "landscape", {"mnist_lr": SweepLrs, "landscape": Measure}, runtime=True
+)
 
 
 def initial_model(seed: int, threads: int, device: torch.device) -> DigitClassifier:
@@ -98,7 +102,7 @@ def run_landscape(ctx: Context, prepared: Path, runs_root: Path) -> dict:
     train = tuple(t[pick[: p.subsample]] for t in tensors["train"])
     test = tuple(t[: p.subsample] for t in tensors["test"])
     out = {}
-    for lr, (folder, result) in load_runs(runs_root, ctx.params["mnist_lr"].lrs).items():
+    for lr, (folder, result) in load_runs(runs_root, ctx.params["mnist_lr"].sweep_lrs).items():
         by_seed = {r["seed"]: r for r in result["runs"]}
         out[str(lr)] = {}
         for seed in chosen_seeds(result["runs"]):

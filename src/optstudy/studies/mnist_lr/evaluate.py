@@ -26,12 +26,12 @@ def evaluate_best(ctx: Context, runs_root: Path, prepared: Path, out_dir: Path) 
     p, runtime = ctx.params["mnist_lr"], ctx.params["runtime"]
     figures.configure(ctx.params["figures"])
     seed_everything(0, runtime.threads)
-    runs = load_runs(runs_root, p.lrs)
+    runs = load_runs(runs_root, p.sweep_lrs)
     # the same choice as the report's verdicts: best mean over seeds that did not collapse
     best = best_of_sweep(
         [summarise(lr, result["runs"], p.rules) for lr, (_, result) in runs.items()]
     )
-    best_lr = best.lr if best else p.lrs[0]
+    best_lr = best.lr if best else p.sweep_lrs[0]
     folder, result = runs[best_lr]
     seed = first_healthy_run(result["runs"], p.rules)["seed"]
     device = select_device(runtime.device)

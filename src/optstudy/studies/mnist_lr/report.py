@@ -40,8 +40,9 @@ from optstudy.studies.mnist_lr.spec import SPEC
 
 def load(root: Path, params) -> dict:
     p = params.mnist_lr
-    runs = {lr: result for lr, (_, result) in load_runs(root / "data" / "mnist_lr", p.lrs).items()}
-    summaries = {lr: summarise(lr, runs[lr]["runs"], p.rules) for lr in p.lrs}
+    found = load_runs(root / "data" / "mnist_lr", p.sweep_lrs)
+    runs = {lr: result for lr, (_, result) in found.items()}
+    summaries = {lr: summarise(lr, runs[lr]["runs"], p.rules) for lr in p.sweep_lrs}
     return {
         "runs": runs,
         "summaries": summaries,
@@ -51,6 +52,12 @@ def load(root: Path, params) -> dict:
             for lr, r in runs.items()
         },
         "evaluation": read_json(root / "reports" / "evaluate" / "summary.json"),
+        "longer": {
+            lr: result
+            for lr, (_, result) in load_runs(
+                root / "data" / "mnist_lr_longer", p.longer_lrs
+            ).items()
+        },
     }
 
 
@@ -66,7 +73,10 @@ def lr_tables(results: dict, provenance: dict[str, dict]) -> tuple[str, str]:
     verdicts: dict[float, Verdict] = results["verdicts"]
     for s in summaries:
         curve = results["curves"][s.lr]["test_acc"]
-        seconds = provenance.get(f"mnist_lr@{s.lr}", {}).get("train_seconds", {})
+        stage = "mnist_lr_longer" if s.lr in results["longer"] else "mnist_lr"
+        seconds = provenance.get(f"{stage}@{s.lr}", {}).get("train_seconds", {})
+        longer = results["longer"].get(s.lr)
+        trained = f" ({len(longer['runs'][0]['epochs'])} epochs)" if longer else ""
         rows.append(
             [
                 f"{s.lr:g}",
@@ -74,7 +84,7 @@ def lr_tables(results: dict, provenance: dict[str, dict]) -> tuple[str, str]:
                 num(s.final_loss_mean),
                 ", ".join("n/a" if math.isnan(a) else f"{100 * a:.2f}" for a in curve),
                 f"{s.collapsed_runs} / {s.seeds}",
-                f"{statistics.fmean(seconds.values()):.0f} s" if seconds else "n/a",
+                f"{statistics.fmean(seconds.values()):.0f} s{trained}" if seconds else "n/a",
             ]
         )
     lr_table = table(
@@ -396,7 +406,8 @@ def flops(params, counts: dict[str, dict]) -> float:
     """Every seed at every lr: training and a test pass per epoch."""
     p, c = params.mnist_lr, counts["mnist"]
     per_epoch = epoch_flops(DigitClassifier(), (1, 28, 28), c["train"], c["test"])
-    return len(p.lrs) * len(p.seeds) * p.epochs * per_epoch
+    epochs = len(p.lrs) * p.epochs + len(p.longer_lrs) * p.longer_epochs
+    return epochs * len(p.seeds) * per_epoch
 
 
 STUDY = Study(
@@ -407,6 +418,10 @@ STUDY = Study(
     checks=CHECKS,
     summary=summary,
     headline={"best_lr": "best lr", "best_lr_test_acc": "its acc"},
-    stages=lambda params: [f"mnist_lr@{lr}" for lr in params.mnist_lr.lrs] + ["evaluate"],
+    stages=lambda params: (
+        [f"mnist_lr@{lr}" for lr in params.mnist_lr.lrs]
+        + [f"mnist_lr_longer@{lr}" for lr in params.mnist_lr.longer_lrs]
+        + ["evaluate"]
+    ),
     flops=flops,
 )

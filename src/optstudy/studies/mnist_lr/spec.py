@@ -16,9 +16,12 @@ def shares_a_sweep_lr(section: str) -> Callable[[Any], list[str]]:
     sweep must run that lr."""
 
     def errors(params: Any) -> list[str]:
-        lr, lrs = getattr(params, section).baseline_lr, params.mnist_lr.lrs
+        lr, lrs = getattr(params, section).baseline_lr, params.mnist_lr.sweep_lrs
         if lr in lrs:
             return []
-        return [f"{section}.baseline_lr = {lr:g} must be one of mnist_lr.lrs = {list(lrs)}"]
+        return [
+            f"{section}.baseline_lr = {lr:g} must be one of mnist_lr.lrs or longer_lrs "
+            f"= {list(lrs)}"
+        ]
 
     return errors

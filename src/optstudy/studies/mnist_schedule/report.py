@@ -72,7 +72,7 @@ def section(ctx: ReportContext) -> str:
     reach = ", ".join(f"peak {m:g}: {epoch_text(b)}" for m, b in shortest.items())
     high_peak = max(p.max_lrs)
     collapse = ""
-    if high_peak in ctx.params.mnist_lr.lrs and ctx.results.get("mnist_lr"):
+    if high_peak in ctx.params.mnist_lr.sweep_lrs and ctx.results.get("mnist_lr"):
         s = ctx.results["mnist_lr"]["summaries"].get(high_peak)
         if s is not None:
             longest = max(p.budgets)
