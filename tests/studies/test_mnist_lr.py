@@ -40,6 +40,7 @@ RULES = Rules(
     excellent_gap=0.002,
     good_gap=0.01,
     mediocre_gap=0.05,
+    loss_rel_tol=0.15,
 )
 
 
