@@ -121,3 +121,42 @@ def challenges(results: dict, surfaces: dict, escape: float, path: Path) -> None
     axes[1, 2].legend(fontsize=6)
     fig.suptitle("The difficulties of gradient descent: GD, momentum and Adam, same step budget")
     save(fig, path)
+
+
+def noise_and_bias(escape: dict, bias: dict, intervals: list[tuple[float, float]], path: Path):
+    """Left: share of noisy runs resting in the global basin by noise level (95 % intervals),
+    plain GD at noise 0. Right: Adam's raw and corrected moment ratios to the truth by step."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
+    noise = [0.0] + [lv["noise"] for lv in escape["levels"]]
+    share = [float(escape["plain_gd"]["basin"] == "global")] + [
+        lv["global"] / lv["runs"] for lv in escape["levels"]
+    ]
+    low = [share[0]] + [lo for lo, _ in intervals]
+    high = [share[0]] + [hi for _, hi in intervals]
+    errors = [np.subtract(share, low), np.subtract(high, share)]
+    left.errorbar(noise, share, yerr=errors, fmt="o-", capsize=4)
+    left.set(
+        xlabel="gradient noise sd (0 = plain GD)",
+        ylabel="share of runs in the global basin",
+        ylim=(-0.05, 1.05),
+        title=f"escaping the local minimum ({escape['levels'][0]['runs']} seeds per level)",
+    )
+    steps = [row["step"] for row in bias["checkpoints"]]
+    for moment, colour in (("m", "tab:blue"), ("v", "tab:orange")):
+        for kind, style in (("uncorrected", "--"), ("corrected", "-")):
+            means = [row[f"{moment}_{kind}"]["mean"] for row in bias["checkpoints"]]
+            right.plot(
+                steps, means, style, marker="o", ms=3, color=colour, label=f"{moment} {kind}"
+            )
+    right.axhline(1.0, color="gray", lw=0.8)
+    right.set(
+        xscale="log",
+        yscale="log",
+        xlabel="step t",
+        ylabel="estimate / true value (mean over streams)",
+        title="Adam's moment estimates: raw vs bias-corrected",
+    )
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    right.legend(fontsize=8)
+    save(fig, path)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from optstudy.core.claims import epoch_text
+from optstudy.core.stats import proportion_interval
 from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import claims_table, num, table
 from optstudy.studies.gd_basics import run
 from optstudy.studies.gd_basics.figures import (
     batch_sizes,
     challenges,
+    noise_and_bias,
     parabola,
     paths_on_contours,
 )
@@ -44,6 +46,70 @@ def challenge_rows(results: dict, params) -> list[list[str]]:
     return rows
 
 
+def race_grid_rows(grid: dict) -> list[list[str]]:
+    """One row per (SGD lr, Adam lr) of the grid: who arrives first, how straight the paths."""
+    rows = []
+    pairs = dict.fromkeys((c["sgd_lr"], c["adam_lr"]) for c in grid["cells"])
+    for sgd_lr, adam_lr in pairs:
+        cells = [c for c in grid["cells"] if (c["sgd_lr"], c["adam_lr"]) == (sgd_lr, adam_lr)]
+        arrived = {n: [c for c in cells if c[n]["steps_to_tol"] is not None] for n in RUNNERS}
+        both = [c for c in cells if all(c[n]["steps_to_tol"] is not None for n in RUNNERS)]
+        never = grid["steps"] + 1
+        first = sum(
+            (c["Adam"]["steps_to_tol"] or never) < (c[RUNNERS[0]]["steps_to_tol"] or never)
+            for c in cells
+        )
+
+        def direct(name: str, both: list[dict] = both) -> str:
+            values = [c[name]["directness"] for c in both]
+            return f"{sum(values) / len(values):.2f}" if values else "n/a"
+
+        rows.append(
+            [
+                f"{sgd_lr:g}",
+                f"{adam_lr:g}",
+                f"{len(arrived[RUNNERS[0]])} / {len(arrived['Adam'])} of {len(cells)}",
+                f"{first}",
+                f"{len(both)}",
+                f"{direct(RUNNERS[0])} / {direct('Adam')}",
+            ]
+        )
+    return rows
+
+
+RUNNERS = ("SGD + momentum", "Adam")
+
+
+def escape_rows(escape: dict) -> list[list[str]]:
+    rows = [["0 (plain GD)", "1", "yes" if escape["plain_gd"]["basin"] == "global" else "no", ""]]
+    for lv in escape["levels"]:
+        low, high = proportion_interval(lv["global"], lv["runs"])
+        rows.append(
+            [
+                f"{lv['noise']:g}",
+                str(lv["runs"]),
+                f"{lv['global']} ({lv['global'] / lv['runs']:.0%})",
+                f"{100 * low:.0f}–{100 * high:.0f} %",
+            ]
+        )
+    return rows
+
+
+def bias_rows(bias: dict) -> list[list[str]]:
+    return [
+        [
+            str(row["step"]),
+            num(row["m_expected_uncorrected"], 4),
+            num(row["m_uncorrected"]["mean"], 4),
+            num(row["m_corrected"]["mean"], 4),
+            num(row["v_expected_uncorrected"], 4),
+            num(row["v_uncorrected"]["mean"], 4),
+            num(row["v_corrected"]["mean"], 4),
+        ]
+        for row in bias["checkpoints"]
+    ]
+
+
 def section(ctx: ReportContext) -> str:
     p, results, out = ctx.params.gd_basics, ctx.results["gd_basics"], ctx.out
     fig = out / "figures"
@@ -62,6 +128,14 @@ def section(ctx: ReportContext) -> str:
     )
     batch_sizes(results["batch_size"], p.batch_size.samples, fig / "gd_batch_size.png")
     challenges(results, run.SURFACES, p.challenges.escape, fig / "gd_challenges.png")
+    escape, bias, worked = (
+        results["noisy_escape"],
+        results["bias_correction"],
+        results["worked_example"],
+    )
+    intervals = [proportion_interval(lv["global"], lv["runs"]) for lv in escape["levels"]]
+    noise_and_bias(escape, bias, intervals, fig / "gd_noise_and_bias.png")
+    grid, ng, bc, digits = results["race_grid"], p.noisy_escape, p.bias_correction, p.rules.decimals
     ch = p.challenges
     parabola_rows = [
         [
@@ -140,6 +214,27 @@ while momentum ({p.ravine.momentum:g}) keeps speed along the valley.
 
 ![race paths](figures/gd_race.png)
 
+**The race over a grid**: every start (x, y) with x in {p.race_grid.start_xs} and y in
+{p.race_grid.start_ys} (y > 0 only: the surface is symmetric in y), each SGD + momentum lr
+in {p.race_grid.sgd_lrs} (momentum {p.race.sgd_momentum:g}) against each Adam lr in
+{p.race_grid.adam_lrs}, {grid["steps"]} steps, arrival at f − f* < {p.race.tol:g}.
+Directness is path length up to arrival / straight-line distance (1 = straight), over the
+cells where both arrive.
+
+{
+        table(
+            race_grid_rows(grid),
+            [
+                "SGD lr",
+                "Adam lr",
+                "arrive (SGD / Adam)",
+                "Adam first",
+                "both arrive",
+                "directness (SGD / Adam)",
+            ],
+        )
+    }
+
 **Batch size** on linear regression (y = 2x − 1 + noise, {p.batch_size.samples} samples,
 {p.batch_size.epochs} epochs for every batch size, SGD lr {p.batch_size.lr:g}; least-squares
 optimum w = {bs["optimum"][0]:.3f}, b = {bs["optimum"][1]:.3f}, loss
@@ -167,6 +262,41 @@ x² table above).
     }
 
 ![the difficulties of gradient descent](figures/gd_challenges.png)
+
+**Noise against the local minimum**: GD at lr {escape["lr"]:g} from {tuple(escape["start"])}
+with N(0, noise²) added to each gradient component for {ch.steps} steps, then
+{ng.settle_steps} plain steps so that each run rests in a basin; {ng.runs} seeded runs per
+noise level (plain GD, noise 0, is deterministic). 95 % Clopper–Pearson intervals.
+
+{table(escape_rows(escape), ["noise sd", "runs", "in the global basin", "95 % interval"])}
+
+**Adam's bias correction**: the project's Adam fed {bc.streams} independent gradient streams
+g = {bc.mean:g} + {bc.noise:g}·N(0, 1) (β1 {bc.beta1:g}, β2 {bc.beta2:g}); each estimate over its
+true value (E[g] for m, E[g²] for v), mean over streams; "expected" is 1 − β^t, the raw
+estimate's exact expected ratio.
+
+{
+        table(
+            bias_rows(bias),
+            [
+                "step",
+                "m expected",
+                "m raw",
+                "m corrected",
+                "v expected",
+                "v raw",
+                "v corrected",
+            ],
+        )
+    }
+
+![noise and bias correction](figures/gd_noise_and_bias.png)
+
+**The source's worked example of one update** (its 2-3-2 network and numbers, replayed as
+its listing computes them): original loss {worked["loss"]:.{digits}f}, loss after one update at
+lr {worked["lr"]:g} {worked["loss_after_update"]:.{digits}f}, improvement
+{worked["improvement"]:.{digits}f}; the hand-derived gradients agree with finite differences
+to {worked["max_gradient_error"]:.1e}.
 
 Claims:
 
