@@ -26,12 +26,13 @@ from optstudy.studies.xor.report import numpy_metrics, torch_metrics
 from optstudy.studies.xor.rules import (
     NUMPY_CHECKS,
     TORCH_CHECKS,
+    steady_seed,
     xor_behaviour,
     xor_median_epoch,
     xor_verdict,
 )
 from optstudy.studies.xor.run_numpy import run_numpy_study, train_numpy
-from optstudy.studies.xor.run_torch import XorNet, run_torch_study, train_torch
+from optstudy.studies.xor.run_torch import XorNet, loss_rises, run_torch_study, train_torch
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -107,8 +108,32 @@ def test_torch_xor_net_and_study(params, claims) -> None:
     assert list(results["configs"]) == ["sgd lr=0.1", "sgd lr=0.01", "adam lr=0.1", "adam lr=0.01"]
     got = statuses(claims["xor_torch"], TORCH_CHECKS, results, params)
     one_seed = {"reproduced", "refuted", "not settled"}  # no interval from one seed
-    assert set(got.values()) <= one_seed and len(got) == 3
+    assert set(got.values()) <= one_seed and len(got) == 5
     assert torch_metrics(results, params)["fastest"] in results["configs"]
+    run = results["configs"]["adam lr=0.1"]["runs"][0]
+    assert run["rises"] == loss_rises(losses) and len(run["rises"]) == run["loss_increases"]
+
+
+def test_loss_rises_name_epoch_lowest_loss_before_and_rise() -> None:
+    losses = np.array([0.30, 0.25, 0.26, 0.10, 0.04, 0.05, 0.03])
+    rises = loss_rises(losses)
+    assert [r["epoch"] for r in rises] == [3, 6]  # 1-based epoch of the higher loss
+    assert [r["lowest_before"] for r in rises] == [0.25, 0.04]
+    assert np.allclose([r["rise"] for r in rises], [0.01, 0.01])
+    assert len(rises) == loss_increases(losses)
+    assert loss_rises(np.array([0.3, 0.3, 0.2])) == [] and loss_rises(np.array([0.3])) == []
+    assert loss_rises(np.array([0.3, math.nan, 0.2, 0.25]))[0]["lowest_before"] == 0.2
+
+
+def test_steady_seed_needs_no_rise_above_tolerance_and_a_fall() -> None:
+    def run(rise: float, first: float, final: float) -> dict:
+        rises = [{"epoch": 5, "lowest_before": 0.2, "rise": rise}] if rise else []
+        return {"rises": rises, "curve": {"loss": [first, final]}, "final_loss": final}
+
+    assert steady_seed(run(0.0, 0.26, 0.25), 1e-4) and steady_seed(run(1e-4, 0.26, 0.25), 1e-4)
+    assert not steady_seed(run(2e-4, 0.26, 0.25), 1e-4)  # rose above the tolerance
+    assert not steady_seed(run(0.0, 0.25005, 0.25), 1e-4)  # flat: fell less than it
+    assert not steady_seed(run(0.0, 0.26, math.nan), 1e-4)  # diverged
 
 
 # --------------------------------------------------------------------------- rules

@@ -32,6 +32,13 @@ class NumpyRules(Rules):
     converge_share: Fraction  # "converges well": at least this share of seeds solve XOR
 
 
+class TorchRules(Rules):
+    rise_tol: Tolerance  # a loss rise between consecutive epochs counts only above this
+    steady_share: Fraction  # "decreases steadily": at least this share of seeds
+    oscillate_below: Tolerance  # "oscillates": a rise once the loss has fallen below this
+    oscillate_min_share: Fraction  # "can oscillate" is refuted only below this share
+
+
 class Listing(Section):
     """One of the source's listings: its initialisation, learning rate(s) and epochs."""
 
@@ -73,4 +80,4 @@ class TorchTraining(Section):
 
 
 class XorTorch(TorchTraining):
-    rules: Rules
+    rules: TorchRules

@@ -13,6 +13,7 @@ from optstudy.core.stats import (
     Difference,
     direction_verdict,
     mean_difference,
+    proportion_interval,
     seed_difference,
     share_verdict,
 )
@@ -253,6 +254,122 @@ def adam_smooth(results: dict, params, claim: dict) -> Check:
     )
 
 
+def _rises_recorded(results: dict, names: tuple[str, ...]) -> Check | None:
+    """Not measured when a configuration was not run or its runs predate `rises`."""
+    for name in names:
+        if name not in results["configs"]:
+            return _not_run(name, "xor_torch.optimizers × lrs")
+        if not all("rises" in r for r in results["configs"][name]["runs"]):
+            return not_measured(f"{name}: the loss rises are not recorded (rerun xor_torch)")
+    return None
+
+
+def steady_seed(run: dict, tol: float) -> bool:
+    """The loss never rose by more than `tol` from one epoch to the next and fell by more
+    than `tol` from the first epoch to the last (a diverged run never counts)."""
+    largest = max((r["rise"] for r in run["rises"]), default=0.0)
+    fell = run["curve"]["loss"][0] - run["final_loss"]
+    return largest <= tol and fell > tol
+
+
+def sgd_steady_slower(results: dict, params, claim: dict) -> Check:
+    """Both halves over seeds. Steadily: at least `steady_share` of SGD lr 0.1's seeds have a
+    loss that never rises by more than `rise_tol` from one epoch to the next and falls by
+    more than `rise_tol` from the first epoch to the last (contradicted when the share's
+    95 % Clopper–Pearson interval lies below `steady_share`). More slowly than Adam: SGD lr
+    0.1 is slower than Adam at the same lr 0.1, paired by seed, in epochs to the loss
+    threshold (in final loss when most seeds of either never reach it), by more than
+    `min_epochs_gap` / `min_loss_gap` beyond seed noise (95 % interval). Held when both hold,
+    refuted when either is contradicted, otherwise not settled."""
+    missing = _rises_recorded(results, ("sgd lr=0.1", "adam lr=0.1"))
+    if missing:
+        return missing
+    rules = params.xor_torch.rules
+    sgd = results["configs"]["sgd lr=0.1"]["runs"]
+    steady = sum(steady_seed(r, rules.rise_tol) for r in sgd)
+    steady_held, steady_note = share_verdict(steady, len(sgd), rules.steady_share)
+    low, high = proportion_interval(steady, len(sgd))
+    largest = max((x["rise"] for r in sgd for x in r["rises"]), default=0.0)
+    fell = min(r["curve"]["loss"][0] - r["final_loss"] for r in sgd)
+    groups = {"sgd lr=0.1": sgd, "adam lr=0.1": results["configs"]["adam lr=0.1"]["runs"]}
+    slower = _ordering(groups, "sgd lr=0.1", True, rules)
+    measured = (
+        f"steadily: {steady} of {len(sgd)} seeds (95 % interval {100 * low:.0f}–"
+        f"{100 * high:.0f} %, need {rules.steady_share:.0%}; largest rise {largest:.1e}, "
+        f"smallest fall first→last epoch {fell:.1e}, tolerance {rules.rise_tol:g})"
+        + (f" ({steady_note})" if steady_note else "")
+        + f"; more slowly: {slower.measured}"
+    )
+    verdicts = (steady_held, slower.held)
+    if False in verdicts:
+        return Check(measured, False)
+    return Check(measured, True if all(verdicts) else None)
+
+
+def _seeds_to_rule_out(share: float) -> int | None:
+    """Seeds, none of them oscillating, whose 95 % interval would lie below `share`."""
+    for n in range(1, 1001):
+        if proportion_interval(0, n)[1] < share:
+            return n
+    return None
+
+
+def adam_can_oscillate(results: dict, params, claim: dict) -> Check:
+    """The share of Adam lr 0.1's seeds whose loss, after it first fell below
+    `oscillate_below` (off the 0.25 plateau where every output sits near 0.5), rises by more
+    than `rise_tol` from one epoch to the next at least once. "Can" holds when that share is
+    above zero beyond noise (95 % Clopper–Pearson interval above 0: one such seed);
+    contradicted when the interval lies below `oscillate_min_share`; otherwise not settled.
+    Rises before that level (its first steps on the plateau) are shown, not counted.
+
+    "Fast convergence" in the same sentence is `xor_torch_adam_fastest`. This is not the
+    reading of `xor_torch_adam_smooth` (Adam lr 0.01: the share of all epochs with any rise),
+    so the two can disagree only through their readings, which both rows print.
+    """
+    missing = _rises_recorded(results, ("adam lr=0.1",))
+    if missing:
+        return missing
+    rules = params.xor_torch.rules
+    runs = results["configs"]["adam lr=0.1"]["runs"]
+
+    def big(run: dict, after: bool) -> list[dict]:
+        return [
+            x
+            for x in run["rises"]
+            if x["rise"] > rules.rise_tol and (x["lowest_before"] < rules.oscillate_below) == after
+        ]
+
+    after = [big(r, True) for r in runs]
+    before = [big(r, False) for r in runs]
+    k, n = sum(bool(x) for x in after), len(runs)
+    low, high = proportion_interval(k, n)
+    rises_after = [x for xs in after for x in xs]
+    rises_before = [x for xs in before for x in xs]
+    measured = (
+        f"after the loss first fell below {rules.oscillate_below:g}: {k} of {n} seeds rose by "
+        f"more than {rules.rise_tol:g} (95 % interval {100 * low:.0f}–{100 * high:.0f} %; "
+        f"{len(rises_after)} rises"
+        + (f", largest {max(x['rise'] for x in rises_after):.1e}" if rises_after else "")
+        + f"); before it (on the plateau): {sum(bool(x) for x in before)} of {n} seeds"
+        + (
+            f", largest {max(x['rise'] for x in rises_before):.1e}, last at epoch "
+            f"{max(x['epoch'] for x in rises_before)}"
+            if rises_before
+            else ""
+        )
+    )
+    if k > 0:
+        return Check(measured, True)
+    if high < rules.oscillate_min_share:
+        return Check(measured + f"; rarer than {rules.oscillate_min_share:.0%} of seeds", False)
+    settle = _seeds_to_rule_out(rules.oscillate_min_share)
+    return Check(
+        measured + f"; the interval includes {rules.oscillate_min_share:.0%}: about {settle} "
+        "seeds without a rise would settle it",
+        None,
+    )
+
+
 def _listing_run(results: dict, claim: dict) -> dict | None:
     listing = results.get("listings", {}).get(claim["listing"])
     return listing["runs"].get(claim["run"]) if listing else None
@@ -310,4 +427,6 @@ TORCH_CHECKS = {
     "xor_torch_adam_fastest": adam_fastest,
     "xor_torch_sgd_slowest": sgd_slowest,
     "xor_torch_adam_smooth": adam_smooth,
+    "xor_torch_sgd_steady_slower": sgd_steady_slower,
+    "xor_torch_adam_can_oscillate": adam_can_oscillate,
 }

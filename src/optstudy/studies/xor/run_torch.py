@@ -54,6 +54,18 @@ def train_torch(optimizer: str, lr: float, p, seed: int) -> tuple[np.ndarray, np
     return losses, predictions
 
 
+def loss_rises(losses: np.ndarray) -> list[dict]:
+    """Every epoch at which the full-batch loss went up (the rises `loss_increases` counts):
+    its 1-based epoch, the lowest loss of the epochs before it and the rise. "Steadily" and
+    "oscillates" are judged on these with tolerances that only the report reads."""
+    rise = np.diff(losses)
+    lowest_before = np.fmin.accumulate(losses)[:-1]  # fmin: a NaN epoch does not erase it
+    return [
+        {"epoch": int(i) + 2, "lowest_before": float(lowest_before[i]), "rise": float(rise[i])}
+        for i in np.flatnonzero(rise > 1e-12)
+    ]
+
+
 def run_torch_study(p) -> dict:
     configs = {}
     for optimizer in p.optimizers:
@@ -61,7 +73,8 @@ def run_torch_study(p) -> dict:
             runs = []
             for seed in p.seeds:
                 losses, pred = train_torch(optimizer, lr, p, seed)
-                runs.append({"seed": seed, **summarise(losses, pred, p.loss_threshold)})
+                summary = summarise(losses, pred, p.loss_threshold)
+                runs.append({"seed": seed, **summary, "rises": loss_rises(losses)})
             configs[f"{optimizer} lr={lr:g}"] = {"optimizer": optimizer, "lr": lr, "runs": runs}
     return {"configs": configs}
 
