@@ -111,6 +111,13 @@ def claimed_value(claim: dict) -> str:
         for key in ("train_acc", "val_acc")
         if key in claim
     ]
+    if "train_loss" in claim:
+        loss = claim["train_loss"]
+        ranges.append(
+            f"train loss ~{loss:g}"
+            if isinstance(loss, float)
+            else f"train loss {loss[0]:g}–{loss[1]:g}"
+        )
     return ", ".join(ranges) or claim["claimed"]
 
 

@@ -29,7 +29,8 @@ def early_stopping(val_losses: list[float], patience: int, min_delta: float) -> 
 
 def epochs_table(results: dict, params, claim: dict) -> Check:
     """The run's train and validation accuracy after the row's epoch, within the source's
-    value or range widened by `claims.acc_tol`."""
+    value or range widened by `claims.acc_tol`, and its mean training loss that epoch
+    within a factor of two of the source's "~" value or range."""
     epoch = claim["epoch"]
     if epoch > len(results["epochs"]):
         return not_measured(f"the run has {len(results['epochs'])} epochs")
@@ -42,7 +43,69 @@ def epochs_table(results: dict, params, claim: dict) -> Check:
             held &= in_range(record[key], bounds, params.claims.acc_tol)
     if "val_acc" not in claim:
         parts.append(f"val {100 * record['val_acc']:.2f} %")
+    if "train_loss" in claim:
+        low, high = (
+            claim["train_loss"]
+            if isinstance(claim["train_loss"], list)
+            else [claim["train_loss"]] * 2
+        )
+        parts.append(f"train loss {record['train_loss']:.4f}")
+        held &= low / LOSS_FACTOR <= record["train_loss"] <= high * LOSS_FACTOR
     return Check(f"epoch {epoch}: " + ", ".join(parts), held)
+
+
+LOSS_FACTOR = 2.0  # "~0.35": a loss within a factor of two of the source's agrees
+
+
+def epochs_gain(results: dict, params, claim: dict) -> Check:
+    """The run's validation accuracy after `from_epoch` and after `to_epoch` against the
+    source's example values (`val_accs`), each within `claims.acc_tol`, and the gain between
+    them positive."""
+    first, last = claim["from_epoch"], claim["to_epoch"]
+    if last > len(results["epochs"]):
+        return not_measured(f"the run has {len(results['epochs'])} epochs")
+    before, after = (results["epochs"][e - 1]["val_acc"] for e in (first, last))
+    tol = params.claims.acc_tol
+    close = all(abs(a - c) <= tol for a, c in zip((before, after), claim["val_accs"], strict=True))
+    return Check(
+        f"validation accuracy {100 * before:.2f} % after epoch {first}, {100 * after:.2f} % "
+        f"after epoch {last} (gain {100 * (after - before):+.2f} pp)",
+        close and after > before,
+    )
+
+
+def early_stopping_pays(results: dict, params, claim: dict) -> Check:
+    """Early stopping (the patience rule) "prevents wasting time": it stops before
+    `max_epochs`; "avoids overfitting": the model it keeps (the lowest-validation-loss
+    epoch's) has a lower test loss than the last epoch's model and a test accuracy not
+    below it beyond the test set's sampling noise (95 % normal interval of the difference
+    of two accuracies on n test images, taken as independent: conservative). Held when all
+    three hold; one seed never refutes it (with two or more, a paired interval over seeds
+    would decide)."""
+    p = params.mnist_epochs
+    records = results["epochs"]
+    if not records:
+        return not_measured("the run diverged in its first epoch")
+    best, stop = early_stopping(
+        [e["val_loss"] for e in records], p.rules.patience, p.rules.min_delta
+    )
+    kept, last = records[best - 1], records[-1]
+    n = results["counts"]["test"]
+    gap = kept["test_acc"] - last["test_acc"]
+    noise = 1.96 * math.sqrt(sum(a * (1 - a) for a in (kept["test_acc"], last["test_acc"])) / n)
+    saves = stop < p.max_epochs
+    lower_loss = kept["test_loss"] < last["test_loss"]
+    not_worse = gap >= -noise
+    measured = (
+        f"stops at epoch {stop} of {p.max_epochs} ({p.max_epochs - stop} epochs saved); keeps "
+        f"epoch {best}: test loss {kept['test_loss']:.4f} against {last['test_loss']:.4f} at "
+        f"epoch {len(records)}, test accuracy {100 * kept['test_acc']:.2f} % against "
+        f"{100 * last['test_acc']:.2f} % ({100 * gap:+.2f} pp, test-set noise "
+        f"±{100 * noise:.2f} pp)"
+    )
+    if saves and lower_loss and not_worse:
+        return Check(measured, True)
+    return Check(f"{measured}; one seed cannot refute: 2 or more seeds would decide", None)
 
 
 def overfitting_start(results: dict, params, claim: dict) -> Check:
@@ -88,4 +151,6 @@ CHECKS = {
     "epochs_table_50": epochs_table,
     "overfitting_from_30": overfitting_start,
     "early_epochs_move_most": early_epochs_move_most,
+    "epochs_3_to_10": epochs_gain,
+    "early_stopping_pays": early_stopping_pays,
 }

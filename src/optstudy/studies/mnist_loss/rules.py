@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from scipy import stats as scipy_stats
 
 from optstudy.core.claims import Check, not_measured
@@ -74,4 +75,22 @@ def ce_gradients_survive(results: dict, params, claim: dict) -> Check:
     )
 
 
-CHECKS = {"ce_beats_mse": ce_beats_mse, "ce_gradients_survive_saturation": ce_gradients_survive}
+def worked_mse(results: dict, params, claim: dict) -> Check:
+    """The source's worked example recomputed from its own numbers: the differences
+    |target − predicted| and their mean square (MSE), held when both equal the source's at
+    the precision it prints (two decimals)."""
+    target, predicted = np.asarray(claim["target"]), np.asarray(claim["predicted"])
+    differences = np.abs(target - predicted)
+    mse = float(np.mean((target - predicted) ** 2))
+    same_differences = np.allclose(differences, claim["differences"], atol=0.005)
+    return Check(
+        f"differences {np.round(differences, 2).tolist()}, mean squared error {mse:.4f}",
+        bool(same_differences and round(mse, 2) == claim["loss"]),
+    )
+
+
+CHECKS = {
+    "ce_beats_mse": ce_beats_mse,
+    "ce_gradients_survive_saturation": ce_gradients_survive,
+    "worked_mse_loss": worked_mse,
+}

@@ -40,8 +40,21 @@ def onecycle_faster(results: dict, params, claim: dict) -> Check:
     noise (or OneCycle's lead is below the floor beyond noise) at every peak; otherwise not
     settled. The fixed arm's accuracy after B epochs is a B-epoch fixed run: a constant lr
     does not depend on the budget."""
+    return onecycle_ahead(results, params, claim["budget"])
+
+
+def onecycle_generalizes(results: dict, params, claim: dict) -> Check:
+    """Better generalization: the final models' test accuracy (unseen images) at the
+    longest budget (claims.yaml), OneCycle minus the fixed lr, paired by seed, at every peak
+    lr of `max_lrs`; decided as in the faster-convergence rule (held when one peak is ahead
+    beyond seed noise and by more than `rules.min_gain`, contradicted when every peak is
+    behind or below the floor beyond noise, otherwise not settled)."""
+    return onecycle_ahead(results, params, claim["budget"])
+
+
+def onecycle_ahead(results: dict, params, budget: int) -> Check:
+    """OneCycle against the fixed lr after `budget` epochs, at every peak lr."""
     p = params.mnist_schedule
-    budget = claim["budget"]
     if budget not in p.budgets:
         return not_measured(f"budget {budget} is not in mnist_schedule.budgets")
     verdicts, parts = [], []
@@ -60,4 +73,4 @@ def onecycle_faster(results: dict, params, claim: dict) -> Check:
     )
 
 
-CHECKS = {"onecycle_faster": onecycle_faster}
+CHECKS = {"onecycle_faster": onecycle_faster, "onecycle_generalizes": onecycle_generalizes}
