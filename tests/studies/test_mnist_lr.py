@@ -25,9 +25,11 @@ from optstudy.studies.mnist_lr.rules import (
     healthy_runs,
     judge_sweep,
     lr_accuracy,
+    lr_curve,
     lr_unstable,
     seed_mean_curve,
     summarise,
+    verdict_table_check,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -239,6 +241,10 @@ def test_accuracy_within_tolerance_is_reproduced(tmp_path: Path, params, claims)
 
 
 def test_full_data_claims_on_a_subset_are_not_comparable(tmp_path: Path, params, claims) -> None:
+    """The accuracy claims (the source's logs, its verdicts): reproduced by source-like runs
+    on full data, not comparable on a subset (the other claims: test_claim_statuses)."""
+    judged_by_accuracy = (lr_accuracy, lr_curve, lr_unstable, verdict_table_check)
+    claims = [c for c in claims if CHECKS[c["id"]] in judged_by_accuracy]
     params, results = sweep(tmp_path, params, SOURCE_LIKE, epochs=5)
     assert set(statuses(claims, results, params).values()) == {"reproduced"}
     got = statuses(claims, results, params, subset=True)

@@ -58,8 +58,81 @@ def lr_curves(
         title="per-batch training loss, last epoch",
         yscale="log",
     )
+    accs = [per_epoch(r["runs"], "test_acc") * 100 for r in runs_by_lr.values()]
+    accs += [100.0 * np.asarray(c) for c in (reference or {}).values()]
+    healthy_axis(axes[0, 0], np.concatenate([a.ravel() for a in accs]))
     for ax in axes.flat:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle("MNIST CNN: learning-rate sweep (one line per seed)")
+    save(fig, path)
+
+
+HEALTHY_FLOOR = 90.0  # % test accuracy: the accuracy axes start near the lowest value above
+
+
+def healthy_axis(ax, values: np.ndarray) -> None:
+    """Zoom an accuracy axis (%) to the healthy runs: from just below the lowest value
+    above `HEALTHY_FLOOR` to 100, so their differences are visible; collapsed runs (~10 %)
+    fall below it, and the title says so."""
+    values = values[np.isfinite(values)]
+    healthy = values[values >= HEALTHY_FLOOR]
+    if not len(healthy):
+        return
+    ax.set_ylim(np.floor(healthy.min() * 2) / 2 - 0.25, 100.0)
+    if len(healthy) < len(values):
+        ax.set_title(f"{ax.get_title()} (collapsed runs below the axis)")
+
+
+def longer_curves(
+    longer: dict[float, dict],
+    path: Path,
+    target: float,
+    sweep_epochs: int,
+    reference: dict[float, list[float]] | None = None,
+) -> None:
+    """Test accuracy per epoch of the runs trained on (one line per seed), the source's
+    predicted `target` and its logged first epochs (dashed)."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    shown = []
+    for color, (lr, result) in zip(colors, longer.items(), strict=False):
+        values = per_epoch(result["runs"], "test_acc") * 100
+        shown.append(values.ravel())
+        epochs = np.arange(1, values.shape[1] + 1)
+        for i, seed_values in enumerate(values):
+            ax.plot(
+                epochs,
+                seed_values,
+                marker="o",
+                ms=3,
+                color=color,
+                alpha=0.8,
+                label=f"lr={lr:g}" if i == 0 else None,
+            )
+        if lr in (reference or {}):
+            curve = 100.0 * np.asarray(reference[lr])
+            shown.append(curve)
+            ax.plot(
+                np.arange(1, len(curve) + 1),
+                curve,
+                ls="--",
+                color="black",
+                marker="s",
+                ms=3,
+                mfc=color,
+                label=f"source, lr={lr:g}",
+            )
+    ax.axhline(
+        100 * target, color="gray", ls=":", label=f"source's prediction: {100 * target:g} %+"
+    )
+    ax.axvline(sweep_epochs, color="gray", lw=0.8, label=f"the sweep's {sweep_epochs} epochs")
+    healthy_axis(ax, np.concatenate(shown) if shown else np.array([]))
+    ax.set(
+        xlabel="epoch",
+        ylabel="test accuracy (%)",
+        title="MNIST CNN trained on: test accuracy per epoch (one line per seed)",
+    )
+    ax.grid(alpha=0.3)
+    ax.legend()
     save(fig, path)

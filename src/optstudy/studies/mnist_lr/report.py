@@ -15,13 +15,14 @@ from optstudy.core.graph import autograd_graph, mermaid
 from optstudy.core.io import atomic_open, read_json
 from optstudy.core.models import DigitClassifier
 from optstudy.core.stats import (
+    mean_std_count,
     position,
     pp,
     seed_difference,
 )
 from optstudy.core.study import ReportContext, Study
 from optstudy.core.tables import claims_table, lr_key, num, pct, pct_pm, seeds, table
-from optstudy.studies.mnist_lr.figures import lr_curves
+from optstudy.studies.mnist_lr.figures import longer_curves, lr_curves
 from optstudy.studies.mnist_lr.rules import (
     CHECKS,
     LrSummary,
@@ -234,6 +235,24 @@ def verdict_comparison(results: dict, checked: list[Checked]) -> str:
     return table(rows, ["lr", "label", "source", "this study (all seeds)", "same"])
 
 
+def longer_table(results: dict, params) -> str:
+    """Test accuracy of the runs trained on, after the sweep's epochs, 10 and the last."""
+    p = params.mnist_lr
+    marks = sorted({p.epochs, min(10, p.longer_epochs), p.longer_epochs})
+    rows = []
+    for lr, result in results["longer"].items():
+        healthy = healthy_runs(result["runs"], p.rules)
+        cells = []
+        for epoch in marks:
+            values = [
+                r["epochs"][epoch - 1]["test_acc"] for r in healthy if epoch <= len(r["epochs"])
+            ]
+            mean, std, n = mean_std_count(values) if values else (math.nan, math.nan, 0)
+            cells.append(pct_pm(mean, std, n))
+        rows.append([f"{lr:g}", f"{len(healthy)} of {len(result['runs'])}", *cells])
+    return table(rows, ["lr", "healthy seeds", *[f"after epoch {e}" for e in marks]])
+
+
 def digit_classifier_graph() -> str:
     """The autograd graph of the DigitClassifier's training loss on one image, as mermaid
     (train mode: dropout is the `Mul` by its mask)."""
@@ -262,6 +281,11 @@ def section(ctx: ReportContext) -> str:
     lr_curves(results["runs"], ctx.out / "figures" / "mnist_lr_curves.png", reference)
     write_curves(results, ctx.out / "curves" / "mnist_lr.csv")
     lr_table, verdict_table = lr_tables(results, ctx.provenance)
+    longer_lrs = ", ".join(f"{lr:g}" for lr in p.longer_lrs)
+    longer_figure = ctx.out / "figures" / "mnist_lr_longer.png"
+    target = next((c.source["at_least"] for c in ctx.checked if "at_least" in c.source), 0.99)
+    longer_curves(results["longer"], longer_figure, target, p.epochs, reference)
+    trained_on = longer_table(results, ctx.params) if results["longer"] else "No lr is trained on."
     evaluation = results["evaluation"]
     best = evaluation["best_lr"]
     pair = runner_up(results, ctx.params)
@@ -313,12 +337,21 @@ Rules:
 
 ![MNIST learning-rate curves](figures/mnist_lr_curves.png)
 
-Dashed black lines: the source's logged test accuracy per epoch (one run each).
+Dashed black lines: the source's logged test accuracy per epoch (one run each). The
+accuracy axis is zoomed to the healthy runs.
 
 **Where the source's single runs fall** among our seeds (the same lr and epoch; "sd":
 our sample standard deviation over the healthy seeds):
 
 {positions_table(results, ctx.params, ctx.checked)}
+
+**Trained on.** lr {longer_lrs or "(none)"} trained on to {p.longer_epochs} epochs (the same
+seeds; with a constant lr their first {p.epochs} epochs are the sweep's runs above, so they
+are trained once, not twice): does it reach the source's "99%+" with more epochs?
+
+{trained_on}
+
+![MNIST lr trained on](figures/mnist_lr_longer.png)
 
 **Best learning rate on the test set** (lr={best:g}, seed {evaluation["seed"]}, its first
 healthy seed: {pct(evaluation["test_acc"])}, {evaluation["errors"]} errors):
@@ -398,6 +431,13 @@ def metrics(results: dict, params) -> dict:
         **{
             lr_key(s.lr): {"test_acc": s.final_acc_mean, "test_loss": s.final_loss_mean}
             for s in summaries
+        },
+        **{
+            f"{lr_key(lr)}_longer": {
+                "epochs": params.mnist_lr.longer_epochs,
+                "test_acc": summarise(lr, result["runs"], params.mnist_lr.rules).final_acc_mean,
+            }
+            for lr, result in results["longer"].items()
         },
     }
 

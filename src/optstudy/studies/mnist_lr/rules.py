@@ -19,7 +19,15 @@ import statistics
 from dataclasses import dataclass, field
 
 from optstudy.core.claims import Check, not_measured
-from optstudy.core.stats import against_claimed, mean_std_count, pp, proportion_interval
+from optstudy.core.stats import (
+    against_claimed,
+    direction_verdict,
+    mean_std_count,
+    paired_difference,
+    pp,
+    proportion_interval,
+    share_verdict,
+)
 from optstudy.core.tables import pct, seeds, table
 from optstudy.studies.mnist_lr.params import Rules as LrRules
 
@@ -366,6 +374,162 @@ def lr_curve(results: dict, params, claim: dict) -> Check:
     )
 
 
+def longer_accuracies(results: dict, params, lr: float, epoch: int) -> dict[int, float] | str:
+    """Test accuracy after `epoch` of each healthy seed of a longer run (by seed), or why
+    there is none."""
+    if lr not in results["longer"]:
+        return f"lr {lr:g} is not in mnist_lr.longer_lrs"
+    runs = healthy_runs(results["longer"][lr]["runs"], params.mnist_lr.rules)
+    values = {
+        r["seed"]: r["epochs"][epoch - 1]["test_acc"] for r in runs if epoch <= len(r["epochs"])
+    }
+    return values or f"no healthy seed of lr {lr:g} trained {epoch} epochs"
+
+
+def lr_longer_reaches(results: dict, params, claim: dict) -> Check:
+    """The lr trained on to `longer_epochs`: our healthy seeds' test accuracy after the
+    claim's epoch against the source's prediction (`at_least`): held when the 95 % interval
+    of the mean (t, over seeds) lies above it, contradicted when it lies below, else not
+    settled, with the seeds that would settle it."""
+    lr, epoch, target = claim["lr"], claim["epoch"], claim["at_least"]
+    accs = longer_accuracies(results, params, lr, epoch)
+    if isinstance(accs, str):
+        return not_measured(accs)
+    diff = paired_difference(accs, dict.fromkeys(accs, target))
+    held, why = direction_verdict(diff)
+    mean, std, n = mean_std_count(list(accs.values()))
+    spread = f"{100 * mean:.2f} ± {100 * std:.2f} %" if n > 1 else pct(mean)
+    return Check(
+        f"{spread} after epoch {epoch} ({n} healthy seeds); mean − {pct(target)}: "
+        f"{diff.text()}" + (f"; {why}" if why else ""),
+        held,
+    )
+
+
+def lr_longer_excellent(results: dict, params, claim: dict) -> Check:
+    """ "Would work": after the claim's epoch the lr rates Excellent by the final-result
+    rule, i.e. its test accuracy is within `excellent_gap` of the sweep's best lr after
+    the sweep's epochs; paired over seeds (held when the interval of (ours + gap − best)
+    lies above zero, contradicted when below)."""
+    lr, epoch = claim["lr"], claim["epoch"]
+    accs = longer_accuracies(results, params, lr, epoch)
+    best = best_of_sweep(list(results["summaries"].values()))
+    if isinstance(accs, str) or best is None:
+        return not_measured(accs if isinstance(accs, str) else "every lr collapsed")
+    gap = params.mnist_lr.rules.excellent_gap
+    best_accs = {
+        r["seed"]: r["epochs"][-1]["test_acc"]
+        for r in healthy_runs(results["runs"][best.lr]["runs"], params.mnist_lr.rules)
+    }
+    diff = paired_difference(accs, best_accs)
+    held, why = direction_verdict(
+        paired_difference({s: a + gap for s, a in accs.items()}, best_accs)
+    )
+    return Check(
+        f"lr {lr:g} after epoch {epoch} − best lr {best.lr:g} after epoch "
+        f"{params.mnist_lr.epochs}: {diff.text()} (Excellent: above −{pp(gap)})"
+        + (f"; {why}" if why else ""),
+        held,
+    )
+
+
+def lr_test_loss(results: dict, params, claim: dict) -> Check:
+    """The source's final test loss against our healthy seeds' after the sweep's epochs:
+    held when our mean is within `loss_rel_tol` of it (relative), contradicted only when it
+    lies outside our 95 % prediction interval for one run (widened by the tolerance)."""
+    lr = claim["lr"]
+    if lr not in results["runs"]:
+        return not_measured(f"lr {lr:g} is not in the sweep")
+    runs = healthy_runs(results["runs"][lr]["runs"], params.mnist_lr.rules)
+    losses = [r["epochs"][-1]["test_loss"] for r in runs]
+    if not losses:
+        return not_measured(f"every seed of lr {lr:g} collapsed")
+    tol = params.mnist_lr.rules.loss_rel_tol * claim["test_loss"]
+    held, why = against_claimed(losses, claim["test_loss"], tol)
+    mean, std, n = mean_std_count(losses)
+    spread = f"{mean:.4f} ± {std:.4f}" if n > 1 else f"{mean:.4f}"
+    return Check(
+        f"{spread} ({n} healthy seeds; agreement within ±{tol:.4f})" + (f"; {why}" if why else ""),
+        held,
+    )
+
+
+def lr_test_loss_rises(results: dict, params, claim: dict) -> Check:
+    """ "Test loss going UP": a seed's test loss after the last epoch lies more than
+    `loss_rise_tol` above its lowest earlier value (a collapsed or diverged seed counts: its
+    loss rose to chance level or overflowed). Held when most seeds do (over half);
+    contradicted when the share's 95 % interval (Clopper–Pearson) lies below half."""
+    lr = claim["lr"]
+    if lr not in results["runs"]:
+        return not_measured(f"lr {lr:g} is not in the sweep")
+    tol = params.mnist_lr.rules.loss_rise_tol
+    rises = []
+    for run in results["runs"][lr]["runs"]:
+        losses = [e.get("test_loss") for e in run["epochs"]]
+        last = losses[-1] if losses else None
+        earlier = [v for v in losses[:-1] if v is not None and math.isfinite(v)]
+        if last is None or not math.isfinite(last):
+            rises.append(math.inf)
+        elif earlier:
+            rises.append(last / min(earlier) - 1)
+    if not rises:
+        return not_measured("one epoch: nothing to rise from")
+    k = sum(r > tol for r in rises)
+    held, why = share_verdict(k, len(rises), 0.5 + 1e-9)
+    shown = ", ".join("overflow" if math.isinf(r) else f"{100 * r:+.0f} %" for r in rises)
+    return Check(
+        f"{k} of {len(rises)} seeds end above their best test loss by more than "
+        f"{tol:.0%} (last epoch against the best before it: {shown})" + (f"; {why}" if why else ""),
+        held,
+    )
+
+
+def logged_batch_losses(run: dict, every: int) -> list[float]:
+    """The last epoch's training losses at the batches a log every `every` batches prints."""
+    return [v for v in run["batch_losses"][-1][::every] if v is not None and math.isfinite(v)]
+
+
+def variation(values: list[float]) -> float:
+    """Coefficient of variation: the spread of the losses relative to their size."""
+    mean = statistics.fmean(values)
+    return statistics.pstdev(values) / mean if len(values) > 1 and mean > 0 else math.nan
+
+
+def lr_batch_loss_variance(results: dict, params, claim: dict) -> Check:
+    """ "High variance in losses": within the last epoch, the training losses of single
+    batches vary more at the claim's lr than at `than_lr` (coefficient of variation of all
+    the epoch's batch losses, paired over seeds healthy at both lrs; held when the interval
+    of the difference lies above zero, contradicted when below). The range shown is over
+    the batches the source's log prints (every `log_every` batches)."""
+    lr, base = claim["lr"], claim["than_lr"]
+    if lr not in results["runs"] or base not in results["runs"]:
+        return not_measured(f"lr {lr:g} or {base:g} is not in the sweep")
+    rules = params.mnist_lr.rules
+    healthy = {
+        lr_: {r["seed"]: r for r in healthy_runs(results["runs"][lr_]["runs"], rules)}
+        for lr_ in (lr, base)
+    }
+    cv = {
+        lr_: {s: variation(r["batch_losses"][-1]) for s, r in runs.items()}
+        for lr_, runs in healthy.items()
+    }
+    if not healthy[lr]:
+        return not_measured(f"every seed of lr {lr:g} collapsed")
+    diff = paired_difference(cv[lr], cv[base])
+    held, why = direction_verdict(diff)
+    ranges = "; ".join(
+        f"seed {s}: {min(v):.3f} to {max(v):.3f}"
+        for s, r in healthy[lr].items()
+        if (v := logged_batch_losses(r, claim["log_every"]))
+    )
+    return Check(
+        f"logged batch losses of the last epoch at lr {lr:g}: {ranges}; coefficient of "
+        f"variation, lr {lr:g} − lr {base:g}: {diff.text(1.0, '', 3)}"
+        + (f"; {why}" if why else ""),
+        held,
+    )
+
+
 VERDICT_FIELDS = ("speed", "stability", "final")
 
 
@@ -422,6 +586,15 @@ CHECKS = {
     "mnist_lr_curve_1e-3": lr_curve,
     "mnist_lr_curve_1e-2": lr_curve,
     "mnist_lr_verdict_table": verdict_table_check,
+    "mnist_lr_curve_1e-4": lr_curve,
+    "mnist_lr_longer_10_1e-4": lr_longer_reaches,
+    "mnist_lr_longer_20_1e-4": lr_longer_reaches,
+    "mnist_lr_would_work_1e-4": lr_longer_excellent,
+    "mnist_lr_loss_1e-4": lr_test_loss,
+    "mnist_lr_loss_1e-3": lr_test_loss,
+    "mnist_lr_loss_1e-2": lr_test_loss,
+    "mnist_lr_loss_up_1e-2": lr_test_loss_rises,
+    "mnist_lr_batch_variance_1e-2": lr_batch_loss_variance,
 }
 
 
