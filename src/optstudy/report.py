@@ -57,8 +57,9 @@ def claims_section(checked: dict[str, list[Checked]], meta: dict, params) -> str
     legend = table([[f"*{name}*", words] for name, words in STATUSES.items()], ["status", "means"])
     return f"""## Source claims: reproduced or not
 
-Every quantitative claim of the source material (`claims.yaml`: each names its source file
-and section), the value it claimed, the value reproduced here and the data it was measured
+Every checkable statement of the source material (`claims.yaml`: each names its source
+file and section; a qualitative one gets a measurable reading, stated in its rule), the
+value it claimed, the value reproduced here and the data it was measured
 on. An accuracy claim (one run of the source's) is *reproduced* when our mean over seeds
 lies within ±{100 * params.claims.acc_tol:g} pp (`claims.acc_tol` in params.yaml) of it,
 and *refuted* only when it lies outside our 95 % prediction interval for one run, widened

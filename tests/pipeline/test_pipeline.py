@@ -155,6 +155,18 @@ def test_changing_one_lr_reruns_only_that_lr(project: Path) -> None:
     assert "| lr=0.002 " in (project / "reports" / "report.md").read_text()
 
 
+def test_training_an_lr_longer_reruns_only_its_stage_and_the_report(project: Path) -> None:
+    """The longer runs' first epochs are the sweep's runs, byte for byte: training on
+    further changes nothing evaluate or landscape read."""
+    sweep = (project / "data/mnist_lr/lr_0.003/runs.json").read_bytes()
+    ran = repro_with(project, mnist_lr__longer_epochs=4)
+    assert ran == {"mnist_lr_longer@0.003", "report"}
+    assert (project / "data/mnist_lr/lr_0.003/runs.json").read_bytes() == sweep
+    longer = json.loads((project / "data/mnist_lr_longer/lr_0.003/runs.json").read_text())
+    assert {len(run["epochs"]) for run in longer["runs"]} == {4}
+    assert "after epoch 4" in (project / "reports" / "report.md").read_text()
+
+
 def test_changing_epochs_reruns_training_not_data(project: Path) -> None:
     """The schedule and loss studies train with the sweep's settings, so they follow it."""
     # the schedule's budgets are epochs of mnist_lr's fixed-lr runs: they shrink with it

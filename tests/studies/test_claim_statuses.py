@@ -39,11 +39,15 @@ CHECKS = {s.name: s.checks for s in STUDIES}
 CLAIMS = load_claims(CHECKS, REPO / "claims.yaml")
 CLAIM_BY_ID = {c["id"]: (study, c) for study, cs in CLAIMS.items() for c in cs}
 REP, NOT, OPEN, ILL = REPRODUCED, REFUTED, NOT_SETTLED, ILLUSTRATION
+CLAIM_CHANGES = "claim changes"
 SUBSET, MEASURED = NOT_COMPARABLE, NOT_MEASURED
 
 
 def status_of(claim_id: str, results: dict, subset: bool = False) -> tuple[str, str]:
+    """The claim's status on `results`; a `CLAIM_CHANGES` entry in them stands for a source
+    that printed other numbers (a check that reads only the source's own numbers)."""
     study, claim = CLAIM_BY_ID[claim_id]
+    claim = {**claim, **results.pop(CLAIM_CHANGES, {})}
     (checked,) = check_claims([claim], CHECKS[study], results, PARAMS, subset)
     return checked.check.status, checked.check.measured
 
@@ -64,13 +68,26 @@ def lr_run(accs: list[float], diverged: bool = False, seed: int = 0) -> dict:
     }
 
 
-def lr_results(seed_curves: dict[float, list[list[float]]]) -> dict:
-    """What mnist_lr's `load` returns, from per-seed test-accuracy curves per lr."""
+def lr_results(
+    seed_curves: dict[float, list[list[float]]],
+    longer: dict[float, list[list[float]]] | None = None,
+    losses: dict[float, list[list[float]]] | None = None,
+    batches: dict[float, list[list[float]]] | None = None,
+) -> dict:
+    """What mnist_lr's `load` returns, from per-seed test-accuracy curves per lr (and the
+    longer runs' curves; per-seed test-loss curves or last-epoch batch losses to set)."""
     rules = PARAMS.mnist_lr.rules
     runs = {
         lr: {"runs": [lr_run(c, seed=s) for s, c in enumerate(curves)]}
         for lr, curves in seed_curves.items()
     }
+    for lr, per_seed in (losses or {}).items():
+        for run, curve in zip(runs[lr]["runs"], per_seed, strict=True):
+            for record, loss in zip(run["epochs"], curve, strict=True):
+                record["test_loss"] = loss
+    for lr, per_seed in (batches or {}).items():
+        for run, last in zip(runs[lr]["runs"], per_seed, strict=True):
+            run["batch_losses"][-1] = last
     summaries = {lr: summarise(lr, r["runs"], rules) for lr, r in runs.items()}
     curves = {
         lr: {key: seed_mean_curve(r["runs"], key, rules) for key in CURVE_KEYS}
@@ -83,6 +100,10 @@ def lr_results(seed_curves: dict[float, list[list[float]]]) -> dict:
         "verdicts": judge_sweep(list(summaries.values()), rules),
         "curves": curves,
         "evaluation": {"best_lr": best},
+        "longer": {
+            lr: {"runs": [lr_run(c, seed=s) for s, c in enumerate(curves)]}
+            for lr, curves in (longer or {}).items()
+        },
     }
 
 
@@ -105,6 +126,24 @@ ONE_HEALTHY_1E2 = {**SOURCE_LIKE, 1e-2: [[0.96, 0.97, 0.972, 0.973, 0.9735], [0.
 NO_1E2 = {lr: c for lr, c in SOURCE_LIKE.items() if lr != 1e-2}
 TWO_EPOCHS = {lr: [c[:2] for c in curves] for lr, curves in SOURCE_LIKE.items()}
 OFF_BY_1PP = {lr: [[a - 0.01 for a in c] for c in curves] for lr, curves in SOURCE_LIKE.items()}
+RISING = [0.9586 + 0.0037 * e for e in range(20)]  # 99.19 % at epoch 10
+LONGER = {1e-4: jitter([min(a, 0.9960) for a in RISING])}
+LONGER_LOW = {1e-4: jitter([min(a, 0.9860) for a in RISING])}  # stalls at 98.6 %
+LONGER_NOISY = {1e-4: [[min(a, c) for a in RISING] for c in (0.984, 0.992, 0.999)]}
+SOURCE_LOSSES = {1e-4: 0.0434, 1e-3: 0.0239, 1e-2: 0.1206}
+
+
+def loss_curves(final: list[float], epochs: int = 5) -> list[list[float]]:
+    """Per-seed test losses: flat at each seed's final value."""
+    return [[f] * epochs for f in final]
+
+
+def last_rises(rises: list[float]) -> list[list[float]]:
+    """Per-seed test losses whose last epoch lies `rise` above the best before it."""
+    return [[0.10, 0.09, 0.08, 0.08, 0.08 * (1 + r)] for r in rises]
+
+
+WIDE, NARROW = [0.064, 0.326, 0.12, 0.27, 0.2], [0.02, 0.025, 0.022, 0.03, 0.024]
 NOISY = {  # seeds 1.5 pp apart: a source run 0.6 pp from our mean is within their noise
     lr: [[a + 0.0075 * (s - 1) - 0.006 for a in c[0]] for s in range(3)]
     for lr, c in SOURCE_LIKE.items()
@@ -219,6 +258,30 @@ TORCH_REVERSED = {
     "adam lr=0.01": xor_seeds(0.0001, 60, increases=900),
 }
 
+
+def with_rises(runs: list[dict], rises: list[dict], start: float = 0.26) -> list[dict]:
+    """The runs with run_torch's `rises` recorded (each seed the same) and a first loss."""
+    return [
+        {**r, "curve": {"epoch": [1, 1000], "loss": [start, r["final_loss"]]}, "rises": rises}
+        for r in runs
+    ]
+
+
+PLATEAU_BUMP = {"epoch": 4, "lowest_before": 0.2501, "rise": 3e-3}  # before the descent
+LATE_BUMP = {"epoch": 200, "lowest_before": 0.001, "rise": 1e-3}  # after it fell below 0.2
+TORCH_RISES = {  # SGD lr 0.1 steady and slower; Adam lr 0.1 bumps only on the plateau
+    "sgd lr=0.1": with_rises(xor_seeds(0.2496, None), []),
+    "adam lr=0.1": with_rises(xor_seeds(0.0001, 60), [PLATEAU_BUMP]),
+}
+TORCH_SGD_BUMPY = {**TORCH_RISES, "sgd lr=0.1": with_rises(xor_seeds(0.2496, None), [LATE_BUMP])}
+TORCH_ONE_SEED = {name: runs[:1] for name, runs in TORCH_RISES.items()}
+TORCH_ADAM_BUMPY = {
+    **TORCH_RISES,
+    "adam lr=0.1": with_rises(xor_seeds(0.0001, 60, n=1), [LATE_BUMP])
+    + with_rises(xor_seeds(0.0001, 60, n=4), [PLATEAU_BUMP]),
+}
+TORCH_ADAM_40 = {**TORCH_RISES, "adam lr=0.1": with_rises(xor_seeds(0.0001, 60, n=40), [])}
+
 # --------------------------------------------------------------------------- gd_basics
 
 
@@ -240,10 +303,89 @@ def gd(parabola_ok: bool = True, gd_steps: int | None = 93, uphill=None, sizes=N
     }
 
 
+def gd_grid(sgd: list, adam: list, steps: int = 100) -> dict:
+    """Race-grid cells from (steps_to_tol, directness) of each runner, cell by cell."""
+    cells = [
+        {
+            "SGD + momentum": {"steps_to_tol": s[0], "directness": s[1]},
+            "Adam": {"steps_to_tol": a[0], "directness": a[1]},
+        }
+        for s, a in zip(sgd, adam, strict=True)
+    ]
+    return {"race_grid": {"steps": steps, "cells": cells}}
+
+
+def gd_escape(in_global: list[int], runs: int = 50, plain: str = "local") -> dict:
+    levels = [
+        {"noise": 0.5 * (i + 1), "runs": runs, "global": k, "diverged": 0}
+        for i, k in enumerate(in_global)
+    ]
+    return {"noisy_escape": {"start": [1.6, 0.5], "plain_gd": {"basin": plain}, "levels": levels}}
+
+
+def gd_bias(
+    raw1: float = 0.1, corrected1: float = 1.0, n: int = 2000, last: int = 5000, sd: float = 0.3
+) -> dict:
+    """Adam moment ratios at step 1 and `last` (m and v alike, β1 0.9, β2 0.999)."""
+
+    def row(step: int, raw: dict, corrected: float) -> dict:
+        out: dict = {"step": step}
+        for m, beta in (("m", 0.9), ("v", 0.999)):
+            out[f"{m}_uncorrected"] = {"mean": raw[m], "sd": sd, "n": n}
+            out[f"{m}_corrected"] = {"mean": corrected, "sd": sd, "n": n}
+            out[f"{m}_expected_uncorrected"] = 1 - beta**step
+        return out
+
+    late = {"m": 1.0, "v": 1 - 0.999**last}
+    rows = [row(1, {"m": raw1, "v": raw1 / 100}, corrected1), row(last, late, 1.0)]
+    return {"bias_correction": {"checkpoints": rows}}
+
+
+def gd_worked(improvement: float = 0.074845, error: float = 1e-10) -> dict:
+    return {
+        "worked_example": {
+            "loss": 0.761857,
+            "loss_after_update": 0.761857 - improvement,
+            "improvement": improvement,
+            "lr": 0.1,
+            "max_gradient_error": error,
+        }
+    }
+
+
+# --------------------------------------------------------------------------- grad_flow
+
+VANISH, HEALTHY, EXPLODE = (1e-6, 0.5), (0.9, 0.5), (300.0, 2.0)  # (first, last) layer norm
+
+
+def flow_reading(first: float, last: float) -> dict:
+    """One epoch-1 record: input side first, a bias that the rule ignores."""
+    return {"grad_norms": {"net.1.weight": first, "net.1.bias": 0.1, "net.3.weight": last}}
+
+
+def flow(sigmoid: list, relu: list, exploding: list | None) -> dict:
+    """grad_flow's results from each MLP's (first, last) layer norms, one pair per seed."""
+    readings = {"sigmoid": sigmoid, "relu": relu} | ({"exploding": exploding} if exploding else {})
+    return {
+        "depth": 1,
+        "width": 4,
+        "runs": {"sigmoid": {"epochs": [flow_reading(*VANISH)]}},
+        "exploding": {"activation": "sigmoid", "init_gain": 32.0, "lr": 0.001, "run": {}},
+        "readings": {
+            name: {str(seed): flow_reading(*pair) for seed, pair in enumerate(pairs)}
+            for name, pairs in readings.items()
+        },
+    }
+
+
 # --------------------------------------------------------------------------- mnist_epochs
 
 
-def epochs_run(n: int = 50, best: int = 30, first_move: float = 3.0, train=None) -> dict:
+def epochs_run(
+    n: int = 50, best: int = 30, first_move: float = 3.0, train=None, test_drop: float = 0.0
+) -> dict:
+    """The epochs study's run; `test_drop`: the test accuracy lost by epoch `best` against
+    the last epoch (the test loss follows the validation loss)."""
     records = []
     for e in range(1, n + 1):
         acc = train(e) if train else min(0.99, 0.86 + 0.0045 * e)
@@ -253,12 +395,22 @@ def epochs_run(n: int = 50, best: int = 30, first_move: float = 3.0, train=None)
             {
                 "epoch": e,
                 "train_acc": acc,
+                "train_loss": 0.4 * (1 - acc) / 0.14,
                 "val_acc": val,
                 "val_loss": 0.2 + abs(e - best) / 100,
+                "test_acc": 0.975 - (test_drop if e == best else 0.0),
+                "test_loss": 0.1 + abs(e - best) / 100,
                 "update_norms": {"conv.weight": 0.6 * move, "fc.weight": 0.8 * move},
             }
         )
-    return {"epochs": records}
+    return {"epochs": records, "counts": {"test": 10_000}}
+
+
+def epochs_gain_records(at_3: float, at_10: float) -> list[dict]:
+    """Records whose validation accuracy is `at_3` after epoch 3 and `at_10` after 10."""
+    records = epochs_run(n=10)["epochs"]
+    records[2]["val_acc"], records[9]["val_acc"] = at_3, at_10
+    return records
 
 
 # --------------------------------------------------------------------------- variants
@@ -410,6 +562,120 @@ SCENARIOS: list[Scenario] = [
     ),
     ("mnist_lr_verdict_table", lambda: lr_results(NO_1E2), MEASURED, "lr 0.01 not in", False),
     ("mnist_lr_verdict_table", lambda: lr_results(SOURCE_LIKE), SUBSET, "", True),
+    ("mnist_lr_curve_1e-4", lambda: lr_results(SOURCE_LIKE), REP, "largest gap 0.39 pp", False),
+    ("mnist_lr_curve_1e-4", lambda: lr_results(OFF_BY_1PP), NOT, "largest gap 1.39 pp", False),
+    # mnist_lr: lr 1e-4 trained on to 20 epochs
+    ("mnist_lr_longer_10_1e-4", lambda: lr_results(SOURCE_LIKE, LONGER), REP, "99.19", False),
+    ("mnist_lr_longer_20_1e-4", lambda: lr_results(SOURCE_LIKE, LONGER), REP, "99.60", False),
+    ("mnist_lr_longer_20_1e-4", lambda: lr_results(SOURCE_LIKE, LONGER_LOW), NOT, "98.60", False),
+    (
+        "mnist_lr_longer_20_1e-4",
+        lambda: lr_results(SOURCE_LIKE, LONGER_NOISY),
+        OPEN,
+        "seeds per arm would settle",
+        False,
+    ),
+    ("mnist_lr_longer_20_1e-4", lambda: lr_results(SOURCE_LIKE), MEASURED, "longer_lrs", False),
+    ("mnist_lr_longer_20_1e-4", lambda: lr_results(SOURCE_LIKE, LONGER), SUBSET, "", True),
+    (
+        "mnist_lr_longer_10_1e-4",
+        lambda: lr_results(SOURCE_LIKE, {1e-4: [c[:5] for c in LONGER[1e-4]]}),
+        MEASURED,
+        "trained 10 epochs",
+        False,
+    ),
+    ("mnist_lr_would_work_1e-4", lambda: lr_results(SOURCE_LIKE, LONGER), REP, "best lr", False),
+    ("mnist_lr_would_work_1e-4", lambda: lr_results(SOURCE_LIKE, LONGER_LOW), NOT, "-0.61", False),
+    (
+        "mnist_lr_would_work_1e-4",
+        lambda: lr_results(SOURCE_LIKE, LONGER_NOISY),
+        OPEN,
+        "seeds per arm",
+        False,
+    ),
+    ("mnist_lr_would_work_1e-4", lambda: lr_results(SOURCE_LIKE), MEASURED, "longer_lrs", False),
+    ("mnist_lr_would_work_1e-4", lambda: lr_results(SOURCE_LIKE, LONGER), SUBSET, "", True),
+    # mnist_lr: test losses
+    (
+        "mnist_lr_loss_1e-3",
+        lambda: lr_results(SOURCE_LIKE, losses={1e-3: loss_curves([0.025, 0.026, 0.024])}),
+        REP,
+        "0.0250 ± 0.0010",
+        False,
+    ),
+    (
+        "mnist_lr_loss_1e-4",
+        lambda: lr_results(SOURCE_LIKE, losses={1e-4: loss_curves([0.08, 0.081, 0.079])}),
+        NOT,
+        "agreement within ±0.0065",
+        False,
+    ),
+    (
+        "mnist_lr_loss_1e-2",
+        lambda: lr_results(SOURCE_LIKE, losses={1e-2: loss_curves([0.05, 0.15, 0.30])}),
+        OPEN,
+        "within our seed noise",
+        False,
+    ),
+    ("mnist_lr_loss_1e-2", lambda: lr_results(NO_1E2), MEASURED, "not in the sweep", False),
+    ("mnist_lr_loss_1e-2", lambda: lr_results(COLLAPSED_1E2), MEASURED, "collapsed", False),
+    ("mnist_lr_loss_1e-3", lambda: lr_results(SOURCE_LIKE), SUBSET, "", True),
+    # mnist_lr: lr 1e-2's test loss going up, its batch losses' spread
+    (
+        "mnist_lr_loss_up_1e-2",
+        lambda: lr_results(SOURCE_LIKE, losses={1e-2: last_rises([0.3, 0.5, 0.4])}),
+        REP,
+        "3 of 3 seeds",
+        False,
+    ),
+    (
+        "mnist_lr_loss_up_1e-2",
+        lambda: lr_results(SOURCE_LIKE, losses={1e-2: last_rises([0.3, 0.0, 0.1])}),
+        OPEN,
+        "1 of 3",
+        False,
+    ),
+    (
+        "mnist_lr_loss_up_1e-2",
+        lambda: lr_results(
+            {**SOURCE_LIKE, 1e-2: jitter(SOURCE_LIKE[1e-2][0], 6)},
+            losses={1e-2: last_rises([0.0] * 6)},
+        ),
+        NOT,
+        "0 of 6",
+        False,
+    ),
+    ("mnist_lr_loss_up_1e-2", lambda: lr_results(NO_1E2), MEASURED, "not in the sweep", False),
+    (
+        "mnist_lr_loss_up_1e-2",
+        lambda: lr_results({**SOURCE_LIKE, 1e-2: [[0.96]] * 3}),
+        MEASURED,
+        "nothing to rise from",
+        False,
+    ),
+    (
+        "mnist_lr_batch_variance_1e-2",
+        lambda: lr_results(SOURCE_LIKE, batches={1e-2: [WIDE] * 3, 1e-3: [NARROW] * 3}),
+        REP,
+        "seed 0: 0.064 to 0.064",
+        False,
+    ),
+    (
+        "mnist_lr_batch_variance_1e-2",
+        lambda: lr_results(SOURCE_LIKE, batches={1e-2: [NARROW] * 3, 1e-3: [WIDE] * 3}),
+        NOT,
+        "coefficient of variation",
+        False,
+    ),
+    (
+        "mnist_lr_batch_variance_1e-2",
+        lambda: lr_results(ONE_HEALTHY_1E2, batches={1e-2: [WIDE] * 3, 1e-3: [NARROW] * 3}),
+        OPEN,
+        "too few runs",
+        False,
+    ),
+    ("mnist_lr_batch_variance_1e-2", lambda: lr_results(NO_1E2), MEASURED, "not in", False),
+    ("mnist_lr_batch_variance_1e-2", lambda: lr_results(COLLAPSED_1E2), MEASURED, "every", False),
     # xor_numpy: the replayed listings and the learning-rate claims
     ("xor_listing_randn_prints", lambda: xor_numpy({}), ILL, "(ours agrees)", False),
     (
@@ -526,6 +792,26 @@ SCENARIOS: list[Scenario] = [
     ("xor_torch_adam_smooth", lambda: xor_torch(TORCH_REVERSED), NOT, "at most 900 in", False),
     ("xor_torch_adam_smooth", lambda: xor_torch(TORCH_ROUGH_ADAM), OPEN, "seeds per arm", False),
     ("xor_torch_adam_smooth", lambda: xor_torch({}), MEASURED, "adam lr=0.01", False),
+    ("xor_torch_sgd_steady_slower", lambda: xor_torch(TORCH_RISES), REP, "5 of 5", False),
+    ("xor_torch_sgd_steady_slower", lambda: xor_torch(TORCH_SGD_BUMPY), NOT, "0 of 5", False),
+    ("xor_torch_sgd_steady_slower", lambda: xor_torch(TORCH_ONE_SEED), OPEN, "too few", False),
+    (
+        "xor_torch_sgd_steady_slower",
+        lambda: xor_torch(TORCH_LIKE_SOURCE),  # results from before `rises` was recorded
+        MEASURED,
+        "rerun xor_torch",
+        False,
+    ),
+    ("xor_torch_adam_can_oscillate", lambda: xor_torch(TORCH_ADAM_BUMPY), REP, "1 of 5", False),
+    ("xor_torch_adam_can_oscillate", lambda: xor_torch(TORCH_ADAM_40), NOT, "rarer than", False),
+    (
+        "xor_torch_adam_can_oscillate",
+        lambda: xor_torch(TORCH_RISES),  # bumps on the plateau only: not counted
+        OPEN,
+        "about 36 seeds",
+        False,
+    ),
+    ("xor_torch_adam_can_oscillate", lambda: xor_torch({}), MEASURED, "adam lr=0.1", False),
     # gd_basics
     ("parabola_theory", lambda: gd(), REP, "lr 0.1: converges", False),
     ("parabola_theory", lambda: gd(parabola_ok=False), NOT, "lr 0.1", False),
@@ -548,6 +834,126 @@ SCENARIOS: list[Scenario] = [
         False,
     ),
     ("batch_noise", lambda: gd(sizes=[10]), MEASURED, "one batch size", False),
+    # grad_flow: each MLP's epoch-1 reading, per seed
+    (
+        "gradients_show_vanishing_and_exploding",
+        lambda: flow([VANISH] * 3, [HEALTHY] * 3, [EXPLODE] * 3),
+        REP,
+        "sigmoid at 32× init: 3 of 3 seeds read exploding (first/last 1.5e+02)",
+        False,
+    ),
+    (
+        "gradients_show_vanishing_and_exploding",
+        lambda: flow([VANISH] * 3, [HEALTHY] * 3, [HEALTHY] * 3),
+        NOT,
+        "0 of 3 seeds read exploding",
+        False,
+    ),
+    (
+        "gradients_show_vanishing_and_exploding",
+        lambda: flow([VANISH] * 3, [HEALTHY] * 3, [EXPLODE, EXPLODE, HEALTHY]),
+        OPEN,
+        "2 of 3: the share's 95 % interval",
+        False,
+    ),
+    (
+        "gradients_show_vanishing_and_exploding",
+        lambda: flow([HEALTHY], [HEALTHY], [EXPLODE]),
+        OPEN,
+        "sigmoid: 0 of 1: the share's 95 % interval",
+        False,
+    ),
+    (
+        "gradients_show_vanishing_and_exploding",
+        lambda: flow([VANISH], [HEALTHY], None),
+        MEASURED,
+        "no epoch-1 readings of the exploding MLP",
+        False,
+    ),
+    (
+        "adam_faster_bumpy",
+        lambda: gd_grid([(40, 2), (50, 2), (60, 2)], [(20, 1), (25, 1), (30, 1)]),
+        REP,
+        "Adam arrives first in 3 of 3 cells",
+        False,
+    ),
+    (
+        "adam_faster_bumpy",  # Adam never arrives: counted as budget + 1 = 101 steps
+        lambda: gd_grid([(40, 2), (50, 2), (60, 2)], [(None, 1)] * 3),
+        NOT,
+        "never arrives in 100 steps: Adam 3",
+        False,
+    ),
+    (
+        "adam_faster_bumpy",
+        lambda: gd_grid([(40, 2), (20, 2), (50, 2)], [(30, 1), (40, 1), (35, 1)]),
+        OPEN,
+        "a larger grid would settle it",
+        False,
+    ),
+    ("adam_faster_bumpy", lambda: gd_grid([(40, 2)], [(30, 1)]), MEASURED, "fewer than 2", False),
+    (
+        "adam_more_direct_bumpy",
+        lambda: gd_grid([(40, 2.5), (50, 3.0), (60, 2.8)], [(20, 1.2), (90, 1.3), (30, 1.1)]),
+        REP,
+        "Adam straighter in 3 of 3",
+        False,
+    ),
+    (
+        "adam_more_direct_bumpy",
+        lambda: gd_grid([(40, 1.2), (50, 1.3), (60, 1.1)], [(20, 2.5), (90, 3.0), (30, 2.8)]),
+        NOT,
+        "Adam straighter in 0 of 3",
+        False,
+    ),
+    (
+        "adam_more_direct_bumpy",
+        lambda: gd_grid([(40, 2.0), (50, 1.0), (60, 3.0)], [(20, 1.5), (90, 2.0), (30, 1.4)]),
+        OPEN,
+        "a larger grid would settle it",
+        False,
+    ),
+    (
+        "adam_more_direct_bumpy",  # Adam never arrives: no path to the minimum to compare
+        lambda: gd_grid([(40, 2.0), (50, 1.0)], [(None, 1.0), (None, 1.0)]),
+        MEASURED,
+        "both arrive in 0 of 2 cells",
+        False,
+    ),
+    ("noise_escapes_local_minimum", lambda: gd_escape([0, 25]), REP, "noise 1: 25 of 50", False),
+    ("noise_escapes_local_minimum", lambda: gd_escape([0, 0]), NOT, "noise 1: 0 of 50", False),
+    (
+        "noise_escapes_local_minimum",  # 0 of 10: the interval still reaches the 10 % floor
+        lambda: gd_escape([0, 0], runs=10),
+        OPEN,
+        "more runs per level",
+        False,
+    ),
+    (
+        "noise_escapes_local_minimum",
+        lambda: gd_escape([0, 25], plain="global"),
+        MEASURED,
+        "no local minimum to escape",
+        False,
+    ),
+    ("adam_bias_correction", lambda: gd_bias(), REP, "m/E[g] raw 0.1 (expected 0.1)", False),
+    (
+        "adam_bias_correction",  # the corrected estimate is itself biased at step 1
+        lambda: gd_bias(corrected1=0.5),
+        NOT,
+        "corrected 0.5",
+        False,
+    ),
+    ("adam_bias_correction", lambda: gd_bias(n=3), OPEN, "more streams would settle", False),
+    ("adam_bias_correction", lambda: gd_bias(last=100), MEASURED, "too early", False),
+    ("worked_example_update", lambda: gd_worked(), REP, "Improvement: 0.074845", False),
+    (
+        "worked_example_update",  # the update raised the loss
+        lambda: gd_worked(improvement=-0.01),
+        NOT,
+        "Improvement: -0.010000",
+        False,
+    ),
     # landscape: "often" over the healthy models, beyond the measured rounding
     ("loss_surface_bumpy", lambda: landscape(FLATTER), REP, "6 of 6 healthy models", False),
     (
@@ -593,6 +999,28 @@ SCENARIOS: list[Scenario] = [
     ("early_epochs_move_most", lambda: epochs_run(), REP, "(3.0×)", False),
     ("early_epochs_move_most", lambda: epochs_run(first_move=1.5), OPEN, "(1.5×)", False),
     ("early_epochs_move_most", lambda: epochs_run(n=1), MEASURED, "1 evaluated epochs", False),
+    ("epochs_table_3", lambda: epochs_run(), ILL, "train loss 0.3614", False),
+    ("epochs_3_to_10", lambda: epochs_run(), ILL, "(ours differs)", False),
+    (
+        "epochs_3_to_10",
+        lambda: epochs_run(train=None) | {"epochs": epochs_gain_records(0.85, 0.95)},
+        ILL,
+        "(ours agrees)",
+        False,
+    ),
+    ("epochs_3_to_10", lambda: epochs_run(), SUBSET, "", True),
+    ("epochs_3_to_10", lambda: epochs_run(n=5), MEASURED, "the run has 5 epochs", False),
+    ("early_stopping_pays", lambda: epochs_run(best=9), REP, "stops at epoch", False),
+    (
+        "early_stopping_pays",
+        lambda: epochs_run(best=9, test_drop=0.01),
+        OPEN,
+        "2 or more seeds would decide",
+        False,
+    ),
+    ("early_stopping_pays", lambda: {"epochs": []}, MEASURED, "diverged", False),
+    ("worked_mse_loss", lambda: {}, REP, "mean squared error 0.1800", False),
+    ("worked_mse_loss", lambda: {CLAIM_CHANGES: {"loss": 0.6}}, NOT, "0.1800", False),
     (
         "onecycle_faster",
         lambda: {"runs": {"fixed": budget_runs([0.98, 0.99], 5)}},
@@ -627,6 +1055,34 @@ SCENARIOS: list[Scenario] = [
         lambda: schedule([0.98], {3e-3: [0.99], 1e-2: [0.99]}),
         OPEN,
         "too few runs",
+        False,
+    ),
+    (
+        "onecycle_generalizes",
+        lambda: schedule([0.980, 0.982, 0.979], {3e-3: [0.985, 0.9865, 0.9846]}),
+        REP,
+        "after 5 epoch(s)",
+        False,
+    ),
+    (
+        "onecycle_generalizes",
+        lambda: schedule([0.985, 0.986, 0.984], {3e-3: [0.97, 0.972, 0.969], 1e-2: [0.96] * 3}),
+        NOT,
+        "peak 0.003: -1.47 pp",
+        False,
+    ),
+    (
+        "onecycle_generalizes",
+        lambda: schedule([0.980, 0.982, 0.979], {3e-3: [0.982, 0.979, 0.983]}),
+        OPEN,
+        "seeds per arm",
+        False,
+    ),
+    (
+        "onecycle_generalizes",
+        lambda: {"runs": {"fixed": budget_runs([0.98, 0.99], 5)}},
+        MEASURED,
+        "no OneCycle run",
         False,
     ),
     # mnist_loss
