@@ -24,32 +24,10 @@ def lr_curves(
     for color, (lr, result) in zip(colors, runs_by_lr.items(), strict=False):
         runs = result["runs"]
         for ax, key, label, scale in panels:
-            values = per_epoch(runs, key) * scale
-            epochs = np.arange(1, values.shape[1] + 1)
-            for i, seed_values in enumerate(values):
-                ax.plot(
-                    epochs,
-                    seed_values,
-                    marker="o",
-                    ms=3,
-                    color=color,
-                    alpha=0.8,
-                    label=f"lr={lr:g}" if i == 0 else None,
-                )
+            epochs = seed_lines(ax, per_epoch(runs, key) * scale, color, lr)
             ax.set(xlabel="epoch", ylabel=label, title=label, xticks=epochs)
         if lr in (reference or {}):
-            curve = 100.0 * np.asarray(reference[lr])
-            axes[0, 0].plot(
-                np.arange(1, len(curve) + 1),
-                curve,
-                ls="--",
-                color="black",
-                lw=1.2,
-                marker="s",
-                ms=3,
-                mfc=color,
-                label=f"source, lr={lr:g}",
-            )
+            source_line(axes[0, 0], reference[lr], color, lr)
         last = np.asarray(runs[0]["batch_losses"][-1], dtype=float)
         axes[1, 1].plot(np.arange(1, len(last) + 1), last, lw=0.7, color=color, label=f"lr={lr:g}")
     axes[1, 1].set(
@@ -66,6 +44,32 @@ def lr_curves(
         ax.legend()
     fig.suptitle("MNIST CNN: learning-rate sweep (one line per seed)")
     save(fig, path)
+
+
+def seed_lines(ax, values: np.ndarray, color: str, lr: float) -> np.ndarray:
+    """One line per seed (rows of `values`, one column per epoch); returns the epochs."""
+    epochs = np.arange(1, values.shape[1] + 1)
+    for i, seed_values in enumerate(values):
+        label = f"lr={lr:g}" if i == 0 else None
+        ax.plot(epochs, seed_values, marker="o", ms=3, color=color, alpha=0.8, label=label)
+    return epochs
+
+
+def source_line(ax, accuracies: list[float], color: str, lr: float) -> np.ndarray:
+    """The source's logged test accuracy per epoch (fractions), dashed; returns it in %."""
+    curve = 100.0 * np.asarray(accuracies)
+    ax.plot(
+        np.arange(1, len(curve) + 1),
+        curve,
+        ls="--",
+        color="black",
+        lw=1.2,
+        marker="s",
+        ms=3,
+        mfc=color,
+        label=f"source, lr={lr:g}",
+    )
+    return curve
 
 
 HEALTHY_FLOOR = 90.0  # % test accuracy: the accuracy axes start near the lowest value above
@@ -99,30 +103,9 @@ def longer_curves(
     for color, (lr, result) in zip(colors, longer.items(), strict=False):
         values = per_epoch(result["runs"], "test_acc") * 100
         shown.append(values.ravel())
-        epochs = np.arange(1, values.shape[1] + 1)
-        for i, seed_values in enumerate(values):
-            ax.plot(
-                epochs,
-                seed_values,
-                marker="o",
-                ms=3,
-                color=color,
-                alpha=0.8,
-                label=f"lr={lr:g}" if i == 0 else None,
-            )
+        seed_lines(ax, values, color, lr)
         if lr in (reference or {}):
-            curve = 100.0 * np.asarray(reference[lr])
-            shown.append(curve)
-            ax.plot(
-                np.arange(1, len(curve) + 1),
-                curve,
-                ls="--",
-                color="black",
-                marker="s",
-                ms=3,
-                mfc=color,
-                label=f"source, lr={lr:g}",
-            )
+            shown.append(source_line(ax, reference[lr], color, lr))
     ax.axhline(
         100 * target, color="gray", ls=":", label=f"source's prediction: {100 * target:g} %+"
     )
