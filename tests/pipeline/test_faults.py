@@ -32,7 +32,9 @@ def output_hashes(project: Path) -> dict[str, str]:
 
 
 def test_divergence_is_recorded_and_the_pipeline_carries_on(project: Path) -> None:
-    set_params(project, mnist_lr__lrs=[1.0e-3, 10.0], mnist_lr__optimizer="sgd")
+    set_params(
+        project, mnist_lr__lrs=[1.0e-3, 10.0], mnist_lr__longer_lrs=[], mnist_lr__optimizer="sgd"
+    )
     dvc("repro", cwd=project)
     run = json.loads((project / "data/mnist_lr/lr_10.0/runs.json").read_text())["runs"][0]
     assert run["diverged"] is True and run["diverged_epoch"] == 1
@@ -55,7 +57,8 @@ def as_a_shell_starts_it() -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_killed_training_stage_leaves_nothing_that_looks_complete(project: Path, sig) -> None:
-    set_params(project, mnist_lr__epochs=200)  # long enough to be killed mid-training
+    # long enough to be killed mid-training (a longer run trains at least as long)
+    set_params(project, mnist_lr__epochs=200, mnist_lr__longer_epochs=200)
     process = subprocess.Popen(
         [str(BIN / "dvc"), "repro", "mnist_lr@0.001"],
         cwd=project,
