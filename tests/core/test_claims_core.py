@@ -20,6 +20,7 @@ from optstudy.core.claims import (
     STATUSES,
     Check,
     Checked,
+    Estimate,
     check_claims,
     claimed_value,
     count_statuses,
@@ -29,7 +30,8 @@ from optstudy.core.claims import (
     not_measured,
     status,
 )
-from optstudy.core.tables import claims_table
+from optstudy.core.stats import paired_difference
+from optstudy.core.tables import verdicts
 
 HELD, FAILED = Check("measured well", True), Check("measured badly", False)
 OPEN = Check("interval across zero", None)
@@ -140,9 +142,9 @@ def test_each_claim_prints_the_rule_its_check_carries() -> None:
     checked = check_claims(claims, checks, {"value": 5}, "P", subset=False)
     assert checked[0].rule == "Held when the value is within one of the claimed."
     assert checked[2].rule == ""
-    printed = claims_table(checked)
-    assert "- *near 5*; *near 6*: Held when the value is within one of the claimed." in printed
-    assert "undocumented:" not in printed and "Details" not in printed
+    printed = verdicts(checked)
+    assert "- `a`, `b`: Held when the value is within one of the claimed." in printed
+    assert "`c`:" not in printed and "Details" not in printed
 
 
 def test_load_claims_refuses_claims_no_study_checks(tmp_path: Path) -> None:
@@ -167,3 +169,20 @@ def test_load_claims_refuses_claims_no_study_checks(tmp_path: Path) -> None:
     path.write_text("gamma:\n  - id: a1\n    claim: one\n")
     with pytest.raises(ValueError, match=r"no study named \['gamma'\]"):
         load_claims(checks, path)
+
+
+def test_estimate_prints_the_number_and_interval_the_verdict_reads() -> None:
+    """One number per claim: as the claims table prints it and as metrics.json stores it."""
+    diff = paired_difference({0: 0.990, 1: 0.980, 2: 0.985}, {0: 0.980, 1: 0.975, 2: 0.978})
+    ours = Estimate.of_difference(diff)
+    assert ours.text() == f"+0.73 pp [{100 * diff.low:+.2f}, {100 * diff.high:+.2f}]"
+    assert ours.numbers() == {
+        "value": 100 * diff.estimate,
+        "low": 100 * diff.low,
+        "high": 100 * diff.high,
+    }
+    assert Estimate.of_mean([0.99]).text() == "99.00 %"  # one seed: no interval
+    assert Estimate.of_share(3, 30).text() == "10 % [2, 27]"
+    assert Estimate.count(5, " cells", of=6).text() == "5 of 6 cells"
+    assert Estimate.count(5, " cells", of=6).numbers() == {"value": 5, "of": 6}
+    assert Estimate.of_mean([]).text() == "n/a"

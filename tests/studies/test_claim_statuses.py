@@ -25,6 +25,7 @@ from optstudy.core.claims import (
     NOT_SETTLED,
     REFUTED,
     REPRODUCED,
+    Check,
     check_claims,
     load_claims,
 )
@@ -41,15 +42,17 @@ CLAIM_BY_ID = {c["id"]: (study, c) for study, cs in CLAIMS.items() for c in cs}
 REP, NOT, OPEN, ILL = REPRODUCED, REFUTED, NOT_SETTLED, ILLUSTRATION
 CLAIM_CHANGES = "claim changes"
 SUBSET, MEASURED = NOT_COMPARABLE, NOT_MEASURED
+OURS_WIDTH = 30  # characters of the claims table's "ours" cell
+STUDIES_WITH_OURS = {"mnist_lr"}  # the studies whose checks give `ours` so far
 
 
-def status_of(claim_id: str, results: dict, subset: bool = False) -> tuple[str, str]:
-    """The claim's status on `results`; a `CLAIM_CHANGES` entry in them stands for a source
+def check_of(claim_id: str, results: dict, subset: bool = False) -> Check:
+    """The claim's check on `results`; a `CLAIM_CHANGES` entry in them stands for a source
     that printed other numbers (a check that reads only the source's own numbers)."""
     study, claim = CLAIM_BY_ID[claim_id]
     claim = {**claim, **results.pop(CLAIM_CHANGES, {})}
     (checked,) = check_claims([claim], CHECKS[study], results, PARAMS, subset)
-    return checked.check.status, checked.check.measured
+    return checked.check
 
 
 # --------------------------------------------------------------------------- mnist_lr
@@ -1139,9 +1142,15 @@ SCENARIOS: list[Scenario] = [
     ids=[f"{s[0]}-{s[2]}" + ("-subset" if s[4] else "") for s in SCENARIOS],
 )
 def test_claim_status(claim_id, build, expected: str, text: str, subset: bool) -> None:
-    got, measured = status_of(claim_id, copy.deepcopy(build()), subset)
-    assert got == expected, measured
-    assert text in measured, measured
+    """The status, the evidence, and the claims table's number: every measured claim
+    carries the short number its verdict reads (`ours`), a digit in it, no prose."""
+    check = check_of(claim_id, copy.deepcopy(build()), subset)
+    assert check.status == expected, check.measured
+    assert text in check.measured, check.measured
+    if expected != MEASURED and CLAIM_BY_ID[claim_id][0] in STUDIES_WITH_OURS:
+        assert check.ours is not None, "a measured claim needs `ours` (an Estimate)"
+        ours = check.ours.text()
+        assert len(ours) <= OURS_WIDTH and re.search(r"\d", ours), ours
 
 
 def statuses_a_check_can_return(claim: dict, check: Callable) -> set[str]:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import inspect
 import math
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from optstudy.core.params import read_yaml
+from optstudy.core.stats import Difference, mean_interval, proportion_interval
 
 CLAIMS_FILE = Path("claims.yaml")
 REPRODUCED, REFUTED, NOT_SETTLED = "reproduced", "refuted", "not settled"
@@ -40,12 +42,84 @@ SOURCE_KEYS = ("source", "section")  # every claims.yaml entry names where it co
 
 
 @dataclass(frozen=True)
+class Estimate:
+    """The number a verdict reads, with its 95 % interval where the rule has one: the
+    claims table prints it (`text`), metrics.json stores it (`numbers`), the abstract
+    quotes it. Printed values are `scale * value` with `digits` decimals and `unit`."""
+
+    value: float
+    low: float | None = None
+    high: float | None = None
+    unit: str = ""  # printed after the number: " %", " pp", " steps", ""
+    scale: float = 1.0  # 100 prints a fraction as a percentage
+    digits: int = 2
+    signed: bool = False  # a difference: print its sign
+    of: float | None = None  # a count out of a total: '5 of 6 cells'
+
+    def number(self, value: float) -> str:
+        if not math.isfinite(value):
+            return "n/a"
+        return f"{self.scale * value:{'+' if self.signed else ''}.{self.digits}f}"
+
+    def text(self) -> str:
+        """e.g. '+0.47 pp [+0.11, +0.84]', '99.21 % [98.99, 99.43]', '5 of 6 cells'."""
+        if not math.isfinite(self.value):
+            return "n/a"
+        interval = ""
+        if self.low is not None and self.high is not None and math.isfinite(self.low):
+            interval = f" [{self.number(self.low)}, {self.number(self.high)}]"
+        total = f" of {self.of:g}" if self.of is not None else ""
+        return f"{self.number(self.value)}{total}{self.unit}{interval}"
+
+    def numbers(self) -> dict[str, float | str]:
+        """As printed (scaled, unrounded), for metrics.json: value, low/high, the total."""
+        out: dict[str, float | str] = {"value": self.scale * self.value}
+        if self.low is not None and self.high is not None and math.isfinite(self.low):
+            out |= {"low": self.scale * self.low, "high": self.scale * self.high}
+        if self.of is not None:
+            out["of"] = self.of
+        return out
+
+    @classmethod
+    def of_difference(
+        cls, diff: Difference, scale: float = 100.0, unit: str = " pp", digits: int = 2
+    ) -> Estimate:
+        """A difference over seeds with its interval (none when a side has one seed)."""
+        low, high = (diff.low, diff.high) if diff.decided else (None, None)
+        return cls(diff.estimate, low, high, unit, scale, digits, signed=True)
+
+    @classmethod
+    def of_mean(
+        cls, values: list[float], scale: float = 100.0, unit: str = " %", digits: int = 2
+    ) -> Estimate:
+        """The mean over seeds with the t interval on the mean (none for one seed)."""
+        low, high = mean_interval(values)
+        mean = statistics.fmean(values) if values else math.nan
+        return cls(mean, low, high, unit, scale, digits)
+
+    @classmethod
+    def of_share(cls, k: int, n: int) -> Estimate:
+        """k of n as a percentage with its Clopper–Pearson interval."""
+        low, high = proportion_interval(k, n)
+        return cls(k / n if n else math.nan, low, high, " %", 100.0, 0)
+
+    @classmethod
+    def count(
+        cls, value: float, unit: str = "", digits: int = 0, of: float | None = None
+    ) -> Estimate:
+        """A number with no interval (a deterministic computation, a count of `of`)."""
+        return cls(value, unit=unit, digits=digits, of=of)
+
+
+@dataclass(frozen=True)
 class Check:
     measured: str
     held: bool | None  # None: the runs cannot tell (interval across the claim, one seed)
     missing: str = ""  # why the claim could not be measured here (e.g. lr not in the sweep)
     status: str = ""  # set by check_claims: one of STATUSES
     claimed: str = ""  # set by check_claims: the claimed value, in words
+    ours: Estimate | None = None  # the number the verdict reads (the claims table's cell)
+    settle: int | None = None  # not settled: seeds (per arm) that would settle it
 
 
 def not_measured(measured: str) -> Check:

@@ -247,13 +247,22 @@ def direction_verdict(diff: Difference, floor: float = 0.0) -> tuple[bool | None
         return True, ""
     if diff.decided and (diff.high < 0 or (floor > 0 and diff.high < floor)):
         return False, ""
+    return None, settle_text(diff, open_distance(diff, floor))
+
+
+def open_distance(diff: Difference, floor: float = 0.0) -> float:
+    """How far the interval must move to settle a claim that a > b by more than `floor`:
+    to clear zero for a lead above the floor, to clear the floor for a smaller lead."""
     if diff.estimate > floor:
-        distance = diff.estimate
-    elif diff.estimate > 0:
-        distance = floor - diff.estimate
-    else:
-        distance = -diff.estimate
-    return None, settle_text(diff, distance)
+        return diff.estimate
+    if diff.estimate > 0:
+        return floor - diff.estimate
+    return -diff.estimate
+
+
+def seeds_to_settle(diff: Difference, floor: float = 0.0) -> int | None:
+    """Seeds per arm that would settle `direction_verdict`'s open case at this spread."""
+    return diff.seeds_to_settle(open_distance(diff, floor))
 
 
 def against_claimed(values: list[float], claimed: float, tol: float) -> tuple[bool | None, str]:
@@ -276,11 +285,24 @@ def against_claimed(values: list[float], claimed: float, tol: float) -> tuple[bo
     half = float(scipy_stats.t.ppf(0.5 + LEVEL / 2, n - 1)) * sd * math.sqrt(1 + 1 / n)
     if abs(claimed - mean) > half + tol:
         return False, ""
-    distance = abs(claimed - mean) - tol
-    for m in range(n + 1, MAX_SEEDS + 1):
-        if float(scipy_stats.t.ppf(0.5 + LEVEL / 2, m - 1)) * sd * math.sqrt(1 + 1 / m) < distance:
-            return None, f"about {m} seeds would settle it at this spread"
+    m = seeds_to_place(values, claimed, tol)
+    if m is not None:
+        return None, f"about {m} seeds would settle it at this spread"
     return None, "the source's one run lies within our seed noise: more seeds cannot settle it"
+
+
+def seeds_to_place(values: list[float], claimed: float, tol: float) -> int | None:
+    """Seeds for `against_claimed`'s prediction interval to exclude `claimed` at this
+    spread; None when one seed has no spread or no number up to `MAX_SEEDS` would."""
+    values = [v for v in values if math.isfinite(v)]
+    if len(values) < 2:
+        return None
+    mean, sd = statistics.fmean(values), statistics.stdev(values)
+    distance = abs(claimed - mean) - tol
+    for m in range(len(values) + 1, MAX_SEEDS + 1):
+        if float(scipy_stats.t.ppf(0.5 + LEVEL / 2, m - 1)) * sd * math.sqrt(1 + 1 / m) < distance:
+            return m
+    return None
 
 
 def share_verdict(k: int, n: int, at_least: float) -> tuple[bool | None, str]:
@@ -298,6 +320,17 @@ def share_verdict(k: int, n: int, at_least: float) -> tuple[bool | None, str]:
         f"{k} of {n}: the share's 95 % interval {100 * low:.0f}–{100 * high:.0f} % "
         f"includes {at_least:.0%}",
     )
+
+
+def mean_interval(values: list[float]) -> tuple[float | None, float | None]:
+    """The t interval at `LEVEL` on the mean of `values` (finite ones); None for fewer
+    than two, which have no spread."""
+    values = [v for v in values if math.isfinite(v)]
+    if len(values) < 2:
+        return None, None
+    mean, sd = statistics.fmean(values), statistics.stdev(values)
+    half = float(scipy_stats.t.ppf(0.5 + LEVEL / 2, len(values) - 1)) * sd / math.sqrt(len(values))
+    return mean - half, mean + half
 
 
 def proportion_interval(k: int, n: int) -> tuple[float, float]:

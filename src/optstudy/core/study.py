@@ -26,10 +26,7 @@ class ReportContext:
     provenance: dict[str, dict]  # data/provenance/<stage>.json, by stage name
     checked: list[Checked]  # this study's source claims, checked
     root: Path  # the project folder: stage outputs under data/, the report under reports/
-
-    @property
-    def out(self) -> Path:
-        return self.root / "reports"
+    out: Path  # where this render writes report.md, figures/ and curves/ (swapped in after)
 
     @property
     def data_root(self) -> Path:
@@ -44,7 +41,9 @@ class Study:
     metrics: Callable[[Any, Any], dict]  # (results, params) -> headline metrics
     checks: dict[str, CheckFn] = field(default_factory=dict)  # claim id -> check
     data: str = ""  # what it measures on, in words, when it has no dataset
-    summary: Callable[[ReportContext], str] | None = None  # a line for the report's summary
+    summary: Callable[[ReportContext], str] | None = None  # a line for the report's abstract
+    appendix: Callable[[ReportContext], str] | None = None  # long tables, after the studies
+    headline_figure: tuple[str, str] | None = None  # (path under reports/, caption): abstract
     headline: dict[str, str] = field(default_factory=dict)  # metric -> short label (compare)
     stages: Callable[[Any], list[str]] | None = None  # its DVC stage names (default: [name])
     flops: Callable[[Any, dict[str, dict]], float] | None = None  # (params, counts) -> FLOPs

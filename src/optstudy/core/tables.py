@@ -81,15 +81,35 @@ def cited(source: dict) -> str:
     return f"{source.get('source', '?')} § {source.get('section', '?')}"
 
 
-def claims_table(checks: list) -> str:
-    """One study's claims (Checked): what the source claimed, what was measured, the status."""
-    rows = [
-        [c.claim, cited(c.source), c.check.claimed, c.check.measured, _status(c.check.status)]
-        for c in checks
-    ]
-    return table(rows, ["source claim", "source", "claimed", "measured here", "status"]) + (
-        judged_by(checks)
-    )
+def claim_id(checked) -> str:
+    """A claim's id (claims.yaml), which is also its anchor in the report."""
+    return checked.source.get("id", "")
+
+
+def ours_text(check) -> str:
+    """The compact 'ours' cell: the number the verdict reads, or why there is none."""
+    if check.ours is not None:
+        return check.ours.text()
+    return "not measured" if check.missing else "see evidence"
+
+
+def verdicts(checks: list) -> str:
+    """One study's claims, each once, under its anchor: what the source said (its words),
+    what was measured, the status; then the rule of each check. The report's claims table
+    links here."""
+    if not checks:
+        return ""
+    items = []
+    for c in checks:
+        quote = c.source.get("quote", "")
+        said = f': "{quote}"' if quote else ""
+        settle = f" About {c.check.settle} seeds per arm would settle it." if c.check.settle else ""
+        items.append(
+            f'- <a id="{claim_id(c)}"></a>**{c.claim}** (`{claim_id(c)}`; {cited(c.source)}'
+            f"{said}). Claimed: {c.check.claimed}. Measured: {c.check.measured}. "
+            f"Ours: {ours_text(c.check)}; {_status(c.check.status)}.{settle}"
+        )
+    return "**Verdicts on the source's claims.**\n\n" + "\n".join(items) + judged_by(checks)
 
 
 def judged_by(checks: list) -> str:
@@ -98,31 +118,36 @@ def judged_by(checks: list) -> str:
     claims_by_rule: dict[str, list[str]] = {}
     for c in checks:
         if c.rule:
-            claims_by_rule.setdefault(c.rule, []).append(c.claim)
+            claims_by_rule.setdefault(c.rule, []).append(f"`{claim_id(c)}`")
     if not claims_by_rule:
         return ""
-    lines = [
-        "- " + "; ".join(f"*{c}*" for c in claims) + f": {rule}"
-        for rule, claims in claims_by_rule.items()
-    ]
+    lines = [f"- {', '.join(ids)}: {rule}" for rule, ids in claims_by_rule.items()]
     return "\n\nHow each claim is judged (the rule of its check):\n\n" + "\n".join(lines)
 
 
-def all_claims_table(checks: dict[str, list], data: dict[str, str]) -> str:
-    """Every study's claims in one table, with the data each was measured on."""
+def compact_table(rows: list[list[str]], headers: list[str]) -> str:
+    """A markdown table without padding: each row as long as its own cells, so a wide cell
+    in one row does not widen every other (the claims table is read in a terminal too)."""
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+    return "\n".join([line(headers), line(["---"] * len(headers)), *map(line, rows)])
+
+
+def claims_overview(checks: dict[str, list]) -> str:
+    """Every claim in one row: id (linking to its evidence), the claim, its source file,
+    the source's value, ours (a number with its interval), the status."""
     rows = [
         [
-            study,
+            f"[{claim_id(c)}](#{claim_id(c)})",
             c.claim,
-            cited(c.source),
+            c.source.get("source", "?"),
             c.check.claimed,
-            c.check.measured,
-            data[study],
+            ours_text(c.check),
             _status(c.check.status),
         ]
-        for study, checked in checks.items()
+        for checked in checks.values()
         for c in checked
     ]
-    return table(
-        rows, ["study", "source claim", "source", "claimed", "reproduced here", "data", "status"]
-    )
+    return compact_table(rows, ["id", "claim", "src", "source says", "ours", "status"])

@@ -37,7 +37,10 @@ def section(ctx: ReportContext) -> str:
     updated = [[name, _vector(value)] for name, value in results["updated"].items()]
     return f"""## A worked backprop example (2-3-2, ReLU, softmax + cross-entropy)
 
-Input x = {_vector(p.x)}, class y = {p.y}; W1 = {_vector(p.W1)}, b1 = {_vector(p.b1)},
+**Question.** Do the source's hand-derived forward pass, gradients and one update come
+out of the library's layers, number for number?
+
+**Setup.** Input x = {_vector(p.x)}, class y = {p.y}; W1 = {_vector(p.W1)}, b1 = {_vector(p.b1)},
 W2 = {_vector(p.W2)}, b2 = {_vector(p.b2)} (rows separated by ";"). Every value below is
 computed by the library's layers (`src/optstudy/studies/backprop/run.py`); a test checks each
 gradient against torch autograd. The source's listing draws no random numbers: these are its

@@ -22,7 +22,7 @@ from optstudy.core.stats import (
     seed_spread,
 )
 from optstudy.core.study import ReportContext, Study
-from optstudy.core.tables import claims_table, num, pct, pct_pm, sci, table
+from optstudy.core.tables import num, pct, pct_pm, sci, table, verdicts
 from optstudy.studies.cifar_mlp.figures import cifar_crosscheck, cifar_history
 from optstudy.studies.cifar_mlp.rules import (
     CHECKS,
@@ -246,9 +246,7 @@ whether that drift stays within the spread between seeds.
 
 ![NumPy vs torch](figures/cifar_crosscheck.png)
 
-Source claims:
-
-{claims_table(ctx.checked)}
+{verdicts(ctx.checked)}
 """
 
 
@@ -276,15 +274,6 @@ def metrics(results: dict, params) -> dict:
     return out
 
 
-def summary(ctx: ReportContext) -> str:
-    optimizers = ctx.results["cifar_mlp"]["optimizers"]
-    train = next(iter(optimizers.values()))["counts"]["train"]
-    return (
-        f"CIFAR-10 NumPy MLP, {ctx.params.cifar_mlp.epochs} epochs, trained on {train:,} "
-        f"CIFAR-10 training images: {winner(optimizers, ctx.params)[1]}."
-    )
-
-
 def flops(params, counts: dict[str, dict]) -> float:
     """Every seed of every optimizer: training, then validation and test passes."""
     p, c = params.cifar_mlp, counts["cifar10"]
@@ -299,7 +288,6 @@ STUDY = Study(
     section=section,
     metrics=metrics,
     checks=CHECKS,
-    summary=summary,
     headline={"better": "cifar"},
     stages=lambda params: (
         [f"cifar_mlp@{o}" for o in params.cifar_mlp.optimizers] + ["cifar_mlp_torch"]

@@ -6,7 +6,7 @@ from optstudy.core.cost import epoch_flops
 from optstudy.core.models import DeepMLP
 from optstudy.core.stats import layer_weight_norms
 from optstudy.core.study import ReportContext, Study, results_json
-from optstudy.core.tables import claims_table, pct, sci, table
+from optstudy.core.tables import pct, sci, table, verdicts
 from optstudy.studies.grad_flow.figures import gradient_flow as gradient_flow_figure
 from optstudy.studies.grad_flow.params import EXPLODING
 from optstudy.studies.grad_flow.rules import CHECKS, flag_of
@@ -53,8 +53,11 @@ def section(ctx: ReportContext) -> str:
     gradient_flow_figure(deep, out / "figures" / "grad_flow.png")
     return f"""## Gradient flow
 
-Mean per-batch gradient norm of every weight tensor, logged per epoch by the training loop.
-Rules (params `grad_flow.rules`): **exploding** when any norm exceeds
+**Question.** Do per-layer gradient norms show vanishing gradients in a deep sigmoid MLP
+and exploding ones at a too-large initialisation, and healthy flow in a ReLU MLP?
+
+**Setup.** Mean per-batch gradient norm of every weight tensor, logged per epoch by the
+training loop. Rules (params `grad_flow.rules`): **exploding** when any norm exceeds
 {r.exploding_norm:g} or is not finite, or the first layer's exceeds {r.exploding_ratio:g} ×
 the last layer's; else **vanishing** when the first layer's norm is below
 {r.vanishing_ratio:g} × the last layer's. The deep MLPs ({p.depth} hidden layers of
@@ -86,7 +89,7 @@ its gradients grow backward, so every weight gradient grows alike.)
 Claim (epoch-1 readings of each MLP for seed {p.seed} and seeds
 {", ".join(map(str, p.reading_seeds)) or "none more"}):
 
-{claims_table(ctx.checked)}
+{verdicts(ctx.checked)}
 """
 
 

@@ -6,7 +6,7 @@ import math
 import statistics
 
 from optstudy.core.study import ReportContext, Study, results_json
-from optstudy.core.tables import claims_table, num, pct, sig, table
+from optstudy.core.tables import num, pct, sig, table, verdicts
 from optstudy.studies.landscape.figures import lines, planes
 from optstudy.studies.landscape.rules import (
     CHECKS,
@@ -76,6 +76,9 @@ def section(ctx: ReportContext) -> str:
     ]
     return f"""## Loss landscapes and sharpness of the learning-rate models
 
+**Question.** What does the loss surface look like around the trained learning-rate
+models: bumpy and non-convex, as the source says, and how sharp at each lr?
+
 **Setup.** For each lr of the sweep, the seeds with the highest and the lowest final test
 accuracy (`src/optstudy/studies/landscape/run.py`). Losses are mean cross-entropy on
 {p.subsample:,} training images (and as many test images), dropout off. 1-D: the straight
@@ -113,9 +116,7 @@ same lr would need, beside the curvature Adam actually ended in.
 **This study's own question** (no source makes this claim): do larger learning rates end in
 flatter minima? {own_question(results, ctx.params)}
 
-Source claims:
-
-{claims_table(ctx.checked)}
+{verdicts(ctx.checked)}
 """
 
 

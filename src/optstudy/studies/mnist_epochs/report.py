@@ -11,7 +11,7 @@ from optstudy.core.cost import epoch_flops
 from optstudy.core.io import atomic_open
 from optstudy.core.models import SimpleCNN
 from optstudy.core.study import ReportContext, Study, results_json
-from optstudy.core.tables import claims_table, num, pct, table
+from optstudy.core.tables import num, pct, table, verdicts
 from optstudy.studies.mnist_epochs.figures import conv_filters, epochs_study
 from optstudy.studies.mnist_epochs.rules import (
     CHECKS,
@@ -61,7 +61,7 @@ def section(ctx: ReportContext) -> str:
 The run diverged in epoch {results["diverged_epoch"]} (non-finite training loss): no epoch
 to judge.
 
-{claims_table(ctx.checked)}
+{verdicts(ctx.checked)}
 """
     best, stop = early_stopping(
         [e["val_loss"] for e in records], p.rules.patience, p.rules.min_delta
@@ -102,6 +102,9 @@ to judge.
     c = results["counts"]
     return f"""## MNIST: how many epochs? (SimpleCNN, overfitting, early stopping)
 
+**Question.** How many epochs does a small CNN need on MNIST, when does it start to
+overfit, and what does early stopping save?
+
 **Setup.** SimpleCNN (conv 1→10 3×3, ReLU, fc 6760→10), SGD lr {p.lr:g} momentum
 {p.momentum:g}, batch {p.batch_size}, {p.max_epochs} epochs, seed {p.seed}. Validation: a
 seeded {p.val_fraction:.0%} of the training set ({c["train"]:,} train / {c["val"]:,} val
@@ -121,14 +124,20 @@ every epoch "to see how they change". The conv layer's ten 3×3 filters at epoch
 
 ![conv filters](figures/mnist_epochs_filters.png)
 
-The first filter after each epoch (rows of the 3×3 kernel separated by "/"), its bias, and
-how far it moved in that epoch:
+The first filter's values after each epoch are in the
+[appendix](#appendix-mnist_epochs).
 
-{first_filter_table(results["conv_filters"])}
+{verdicts(ctx.checked)}
+"""
 
-Source claims (its assumed table):
 
-{claims_table(ctx.checked)}
+def appendix(ctx: ReportContext) -> str:
+    """The first conv filter's values per epoch: the source printed them; too long for the
+    section."""
+    return f"""<a id="appendix-mnist_epochs"></a>**SimpleCNN's first conv filter per epoch**
+(rows of the 3×3 kernel separated by "/"), its bias, and how far it moved in that epoch:
+
+{first_filter_table(ctx.results["mnist_epochs"]["conv_filters"])}
 """
 
 
@@ -168,4 +177,5 @@ STUDY = Study(
     checks=CHECKS,
     headline={"best_epoch": "best ep"},
     flops=flops,
+    appendix=appendix,
 )

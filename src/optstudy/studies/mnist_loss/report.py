@@ -12,7 +12,7 @@ from optstudy.core.stats import (
     mean_curve,
 )
 from optstudy.core.study import ReportContext, Study, final_accuracy_metrics
-from optstudy.core.tables import claims_table, pct_pm, table
+from optstudy.core.tables import pct_pm, table, verdicts
 from optstudy.studies.mnist_loss.figures import loss_study
 from optstudy.studies.mnist_loss.rules import CHECKS
 from optstudy.studies.mnist_loss.spec import SPEC
@@ -60,6 +60,9 @@ def section(ctx: ReportContext) -> str:
         )
     return f"""## Loss functions: cross-entropy vs MSE
 
+**Question.** Does cross-entropy train a classifier better than MSE, and do its gradients
+survive where the prediction saturates while MSE's vanish?
+
 **Setup.** DigitClassifier, {base.optimizer} lr {p.baseline_lr:g}, batch {base.batch_size},
 {base.epochs} epochs, seeds {", ".join(map(str, base.seeds))}; one model trained with
 cross-entropy, one with MSE between softmax outputs and one-hot targets. The cross-entropy
@@ -93,9 +96,7 @@ below {p.rules.vanish_ratio:g} in the lowest bin read (≥ {p.rules.min_bin_imag
 
 ![loss functions](figures/mnist_loss.png)
 
-Source claims:
-
-{claims_table(ctx.checked)}
+{verdicts(ctx.checked)}
 """
 
 

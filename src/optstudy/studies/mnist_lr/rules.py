@@ -18,14 +18,18 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from optstudy.core.claims import Check, not_measured
+from optstudy.core.claims import Check, Estimate, not_measured
 from optstudy.core.stats import (
+    MAX_SEEDS,
+    Difference,
     against_claimed,
     direction_verdict,
     mean_std_count,
     paired_difference,
     pp,
     proportion_interval,
+    seeds_to_place,
+    seeds_to_settle,
     share_verdict,
 )
 from optstudy.core.tables import pct, seeds, table
@@ -281,6 +285,28 @@ def seed_mean_curve(runs: list[dict], key: str, rules: LrRules) -> list[float]:
 # --------------------------------------------------------------------------- claim checks
 
 
+def placing_seeds(values: list[float], claimed: float, tol: float, held: bool | None) -> int | None:
+    """Seeds that would settle an open `against_claimed` verdict (None once settled)."""
+    return seeds_to_place(values, claimed, tol) if held is None else None
+
+
+def settling_seeds(diff: Difference, held: bool | None, floor: float = 0.0) -> int | None:
+    """Seeds per arm that would settle an open `direction_verdict` (None once settled)."""
+    return seeds_to_settle(diff, floor) if held is None else None
+
+
+def seeds_to_bound_share(k: int, n: int, below: float) -> int | None:
+    """Seeds at the observed share k/n for its 95 % interval (Clopper–Pearson) to lie
+    below `below`, as `share_verdict` contradicts; None when the share is not below it or
+    no number up to `MAX_SEEDS` would."""
+    if n == 0 or k / n >= below:
+        return None
+    for m in range(n + 1, MAX_SEEDS + 1):
+        if proportion_interval(math.ceil(k * m / n), m)[1] < below:
+            return m
+    return None
+
+
 def lr_accuracy(results: dict, params, claim: dict) -> Check:
     """The source's one run against our healthy seeds at the claim's epoch: held when our
     mean is within `claims.acc_tol`; contradicted only when it lies outside our 95 %
@@ -293,7 +319,11 @@ def lr_accuracy(results: dict, params, claim: dict) -> Check:
     if epoch > params.mnist_lr.epochs:
         return not_measured(f"the sweep runs {params.mnist_lr.epochs} epochs")
     if s.healthy_seeds == 0:
-        return Check(f"every seed collapsed ({s.seeds} seeds)", False if s.seeds >= 2 else None)
+        return Check(
+            f"every seed collapsed ({s.seeds} seeds)",
+            False if s.seeds >= 2 else None,
+            ours=Estimate.count(s.collapsed_runs, unit=" collapsed", of=s.seeds),
+        )
     healthy = seed_values(results, params, lr, epoch)
     if not healthy:
         return not_measured(f"no healthy seed reached epoch {epoch}")
@@ -306,6 +336,8 @@ def lr_accuracy(results: dict, params, claim: dict) -> Check:
         f"(mean of {s.healthy_seeds} healthy of {seeds(s.seeds)}{note})"
         + (f"; {why}" if why else ""),
         held,
+        ours=Estimate.of_mean(healthy),
+        settle=placing_seeds(healthy, claim["acc"], params.claims.acc_tol, held),
     )
 
 
@@ -332,6 +364,8 @@ def lr_unstable(results: dict, params, claim: dict) -> Check:
         f"{verdict.stability}{kind}: {s.collapsed_runs} of {s.seeds} seeds collapsed (collapse "
         f"rate 95 % CI {100 * low:.0f}–{100 * high:.0f} %){healthy}",
         verdict.stability in ("Unstable", COLLAPSED),
+        # the share of seeds that are unstable: collapsed, or healthy and thrashing
+        ours=Estimate.of_share(s.collapsed_runs + s.thrashing_runs, s.seeds),
     )
 
 
@@ -354,10 +388,8 @@ def lr_curve(results: dict, params, claim: dict) -> Check:
     if len(ours) < len(curve) or not all(math.isfinite(a) for a in ours[: len(curve)]):
         return not_measured(f"the sweep measured {len(ours)} epochs")
     tol = params.claims.acc_tol
-    verdicts = [
-        against_claimed(seed_values(results, params, lr, e), c, tol)[0]
-        for e, c in enumerate(curve, 1)
-    ]
+    samples = [seed_values(results, params, lr, e) for e in range(1, len(curve) + 1)]
+    verdicts = [against_claimed(v, c, tol)[0] for v, c in zip(samples, curve, strict=True)]
     gaps = [abs(a - b) for a, b in zip(ours, curve, strict=False)]
     worst = max(range(len(gaps)), key=gaps.__getitem__)
     s: LrSummary = results["summaries"][lr]
@@ -366,11 +398,22 @@ def lr_curve(results: dict, params, claim: dict) -> Check:
     detail = f"; epochs beyond ±{pp(tol)}: {', '.join(off)}" if off else ""
     if held is None and s.healthy_seeds < 2:
         detail += " (one healthy seed: no spread to judge by)"
+    # one open epoch refuted refutes the log: the fewest seeds that would settle one of them
+    settle = min(
+        (
+            m
+            for v, c, held_at in zip(samples, curve, verdicts, strict=True)
+            if (m := placing_seeds(v, c, tol, held_at)) is not None
+        ),
+        default=None,
+    )
     return Check(
         f"{', '.join(f'{100 * a:.2f}' for a in ours[: len(curve)])} % (mean of "
         f"{s.healthy_seeds} healthy of {seeds(s.seeds)}); largest gap {pp(gaps[worst])} at "
         f"epoch {worst + 1}{detail}",
         held,
+        ours=Estimate(gaps[worst], unit=" pp", scale=100.0, digits=2),
+        settle=settle if held is None else None,
     )
 
 
@@ -403,6 +446,8 @@ def lr_longer_reaches(results: dict, params, claim: dict) -> Check:
         f"{spread} after epoch {epoch} ({n} healthy seeds); mean − {pct(target)}: "
         f"{diff.text()}" + (f"; {why}" if why else ""),
         held,
+        ours=Estimate.of_mean(list(accs.values())),  # its interval: the diff's, plus target
+        settle=settling_seeds(diff, held),
     )
 
 
@@ -422,14 +467,15 @@ def lr_longer_excellent(results: dict, params, claim: dict) -> Check:
         for r in healthy_runs(results["runs"][best.lr]["runs"], params.mnist_lr.rules)
     }
     diff = paired_difference(accs, best_accs)
-    held, why = direction_verdict(
-        paired_difference({s: a + gap for s, a in accs.items()}, best_accs)
-    )
+    judged = paired_difference({s: a + gap for s, a in accs.items()}, best_accs)
+    held, why = direction_verdict(judged)
     return Check(
         f"lr {lr:g} after epoch {epoch} − best lr {best.lr:g} after epoch "
         f"{params.mnist_lr.epochs}: {diff.text()} (Excellent: above −{pp(gap)})"
         + (f"; {why}" if why else ""),
         held,
+        ours=Estimate.of_difference(diff),  # the judged interval is this one plus the gap
+        settle=settling_seeds(judged, held),
     )
 
 
@@ -451,6 +497,8 @@ def lr_test_loss(results: dict, params, claim: dict) -> Check:
     return Check(
         f"{spread} ({n} healthy seeds; agreement within ±{tol:.4f})" + (f"; {why}" if why else ""),
         held,
+        ours=Estimate.of_mean(losses, scale=1.0, unit="", digits=4),
+        settle=placing_seeds(losses, claim["test_loss"], tol, held),
     )
 
 
@@ -475,12 +523,15 @@ def lr_test_loss_rises(results: dict, params, claim: dict) -> Check:
     if not rises:
         return not_measured("one epoch: nothing to rise from")
     k = sum(r > tol for r in rises)
-    held, why = share_verdict(k, len(rises), 0.5 + 1e-9)
+    most = 0.5 + 1e-9
+    held, why = share_verdict(k, len(rises), most)
     shown = ", ".join("overflow" if math.isinf(r) else f"{100 * r:+.0f} %" for r in rises)
     return Check(
         f"{k} of {len(rises)} seeds end above their best test loss by more than "
         f"{tol:.0%} (last epoch against the best before it: {shown})" + (f"; {why}" if why else ""),
         held,
+        ours=Estimate.of_share(k, len(rises)),
+        settle=seeds_to_bound_share(k, len(rises), most) if held is None else None,
     )
 
 
@@ -527,6 +578,8 @@ def lr_batch_loss_variance(results: dict, params, claim: dict) -> Check:
         f"variation, lr {lr:g} − lr {base:g}: {diff.text(1.0, '', 3)}"
         + (f"; {why}" if why else ""),
         held,
+        ours=Estimate.of_difference(diff, scale=1.0, unit="", digits=3),
+        settle=settling_seeds(diff, held),
     )
 
 
@@ -567,14 +620,15 @@ def verdict_table_check(results: dict, params, claim: dict) -> Check:
         f"{same} of {len(counted)} independent cells match{detail}; {len(cells) - len(counted)} "
         "more follow from the rules' definitions; Final result over all seeds"
     )
+    ours = Estimate.count(same, unit=" cells", of=len(counted))
     if not differ:
-        return Check(measured, True)
+        return Check(measured, True, ours=ours)
 
     def noisy(lr: float) -> bool:
         s: LrSummary = results["summaries"][lr]
         return s.healthy_seeds < 2 or 0 < s.collapsed_runs < s.seeds
 
-    return Check(measured, None if all(noisy(lr) for lr, _, _ in differ) else False)
+    return Check(measured, None if all(noisy(lr) for lr, _, _ in differ) else False, ours=ours)
 
 
 CHECKS = {

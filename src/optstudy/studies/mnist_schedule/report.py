@@ -16,7 +16,7 @@ from optstudy.core.stats import (
     mean_std_count,
 )
 from optstudy.core.study import ReportContext, Study
-from optstudy.core.tables import claims_table, pct, pct_pm, table
+from optstudy.core.tables import pct, pct_pm, table, verdicts
 from optstudy.studies.mnist_lr.runs import load_runs
 from optstudy.studies.mnist_schedule.figures import schedule_study
 from optstudy.studies.mnist_schedule.rules import (
@@ -87,6 +87,9 @@ def section(ctx: ReportContext) -> str:
     c = results["counts"]
     return f"""## Learning-rate schedules: fixed vs OneCycleLR
 
+**Question.** At an equal budget of epochs, does OneCycleLR converge faster and
+generalize better than the sweep's best fixed learning rate?
+
 **Setup.** DigitClassifier, {base.optimizer}, batch {base.batch_size}, seeds
 {", ".join(map(str, base.seeds))}, {c["train"]:,} training / {c["test"]:,} test images.
 Fixed lr {p.baseline_lr:g} (the sweep's runs `mnist_lr@{p.baseline_lr:g}`, shared, not
@@ -106,9 +109,7 @@ OneCycle (shortest budget that reaches it) {reach}. {collapse}
 
 ![schedules](figures/mnist_schedule.png)
 
-Source claims:
-
-{claims_table(ctx.checked)}
+{verdicts(ctx.checked)}
 """
 
 

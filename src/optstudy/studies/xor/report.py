@@ -6,7 +6,7 @@ import numpy as np
 
 from optstudy.core.claims import epoch_text
 from optstudy.core.study import ReportContext, Study, results_json
-from optstudy.core.tables import claims_table, lr_key, seed_list, seeds, table
+from optstudy.core.tables import lr_key, seed_list, seeds, table, verdicts
 from optstudy.studies.xor.figures import loss_curves
 from optstudy.studies.xor.rules import (
     NUMPY_CHECKS,
@@ -197,9 +197,7 @@ number of epochs:
 
 {listings_verdict(p, results)}
 
-Source claims:
-
-{claims_table(ctx.checked)}
+{verdicts(ctx.checked)}
 """
 
 
@@ -215,6 +213,9 @@ def torch_section(ctx: ReportContext) -> str:
     rows = _xor_rows(groups, p.rules.smooth_max_increases, p.loss_threshold)
     return f"""## XOR in torch: SGD vs Adam × learning rate
 
+**Question.** On the same XOR net, which optimizer and learning rate converge fastest,
+which most smoothly, and which not at all?
+
 **Setup.** 2-{p.hidden}-1 sigmoid net, MSE, full batch, {p.epochs} epochs, seeds
 {seed_list(p.seeds)}, trained by the project's one training loop
 (`optstudy.core.train.fit`). "Smooth": the loss rose in at most
@@ -224,9 +225,7 @@ def torch_section(ctx: ReportContext) -> str:
 
 ![XOR torch loss curves](figures/xor_torch.png)
 
-Source claims:
-
-{claims_table(ctx.checked)}
+{verdicts(ctx.checked)}
 """
 
 
