@@ -91,6 +91,36 @@ def test_killed_training_stage_leaves_nothing_that_looks_complete(project: Path,
     assert "up to date" in dvc("status", cwd=project).stdout
 
 
+def test_interrupted_report_leaves_the_previous_one_whole(project: Path) -> None:
+    """SIGINT to `dvc repro -f -s report` while it renders: the committed report, metrics,
+    figures and curves stay byte for byte (DVC keeps `persist` outputs; the stage renders
+    into reports/.staging and removes it when interrupted)."""
+    before = committed_bytes(project)
+    staging = project / "reports" / ".staging"
+    process = subprocess.Popen(
+        [str(BIN / "dvc"), "repro", "-f", "-s", "report"],
+        cwd=project,
+        env=project_env(project),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=as_a_shell_starts_it,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not any(staging.glob("figures/*")) and time.monotonic() < deadline:
+            assert process.poll() is None, "the render ended before it could be interrupted"
+            time.sleep(0.02)
+        assert any(staging.glob("figures/*")), "no render in progress within 120 s"
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=120) != 0
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert committed_bytes(project) == before
+    assert not staging.exists()
+
+
 def test_every_training_stage_is_deterministic(project: Path) -> None:
     """Retrained from scratch, every training stage writes byte-identical outputs."""
     before = output_hashes(project)
@@ -116,7 +146,13 @@ def test_exp_run_with_a_bad_value_fails_before_training(project: Path) -> None:
     assert "epoch 1:" not in output  # no training step ran
 
 
-COMMITTED_BY_STAGES = ["reports/report.md", "reports/metrics.json", "reports/evaluate"]
+COMMITTED_BY_STAGES = [
+    "reports/report.md",
+    "reports/metrics.json",
+    "reports/figures",
+    "reports/curves",
+    "reports/evaluate",
+]
 
 
 def committed_bytes(project: Path) -> dict[str, bytes]:
