@@ -19,7 +19,7 @@ from optstudy.core.params import read_yaml
 def test_report_holds_the_tables(baseline: Path) -> None:
     report = (baseline / "reports" / "report.md").read_text()
     for expected in [
-        "## Summary",
+        "## Abstract",
         "| Speed ",
         "| Stability ",
         "| Final result ",
@@ -29,9 +29,9 @@ def test_report_holds_the_tables(baseline: Path) -> None:
         "640 of 60,000 (**subset**)",
         "figures/mnist_lr_curves.png",
         "evaluate/confusion.png",
-        "## Source claims: reproduced or not",
-        "| mnist_lr       | MNIST CNN, 5 epochs, lr 1e-3: test accuracy",
-        "| cifar_mlp ",
+        "## Claims",
+        "| [mnist_lr_final_1e-3](#mnist_lr_final_1e-3) | MNIST CNN, 5 epochs, lr 1e-3: test",
+        "## Appendix",
         "## CIFAR-10: SGD vs Adam on a NumPy MLP (from scratch)",
         "(90 train / 10 val /",
         "## Provenance",
