@@ -305,6 +305,28 @@ def seeds_to_place(values: list[float], claimed: float, tol: float) -> int | Non
     return None
 
 
+def placing_seeds(values: list[float], claimed: float, tol: float, held: bool | None) -> int | None:
+    """Seeds that would settle an open `against_claimed` verdict (None once settled)."""
+    return seeds_to_place(values, claimed, tol) if held is None else None
+
+
+def settling_seeds(diff: Difference, held: bool | None, floor: float = 0.0) -> int | None:
+    """Seeds per arm that would settle an open `direction_verdict` (None once settled)."""
+    return seeds_to_settle(diff, floor) if held is None else None
+
+
+def seeds_to_bound_share(k: int, n: int, below: float) -> int | None:
+    """Seeds at the observed share k/n for its 95 % interval (Clopper–Pearson) to lie
+    below `below`, as `share_verdict` contradicts; None when the share is not below it or
+    no number up to `MAX_SEEDS` would."""
+    if n == 0 or k / n >= below:
+        return None
+    for m in range(n + 1, MAX_SEEDS + 1):
+        if proportion_interval(math.ceil(k * m / n), m)[1] < below:
+            return m
+    return None
+
+
 def share_verdict(k: int, n: int, at_least: float) -> tuple[bool | None, str]:
     """(verdict, note) on "often": held when k of n reach the share `at_least`;
     contradicted when the share's 95 % interval (Clopper–Pearson) lies below it."""

@@ -20,16 +20,15 @@ from dataclasses import dataclass, field
 
 from optstudy.core.claims import Check, Estimate, not_measured
 from optstudy.core.stats import (
-    MAX_SEEDS,
-    Difference,
     against_claimed,
     direction_verdict,
     mean_std_count,
     paired_difference,
+    placing_seeds,
     pp,
     proportion_interval,
-    seeds_to_place,
-    seeds_to_settle,
+    seeds_to_bound_share,
+    settling_seeds,
     share_verdict,
 )
 from optstudy.core.tables import pct, seeds, table
@@ -283,28 +282,6 @@ def seed_mean_curve(runs: list[dict], key: str, rules: LrRules) -> list[float]:
 
 
 # --------------------------------------------------------------------------- claim checks
-
-
-def placing_seeds(values: list[float], claimed: float, tol: float, held: bool | None) -> int | None:
-    """Seeds that would settle an open `against_claimed` verdict (None once settled)."""
-    return seeds_to_place(values, claimed, tol) if held is None else None
-
-
-def settling_seeds(diff: Difference, held: bool | None, floor: float = 0.0) -> int | None:
-    """Seeds per arm that would settle an open `direction_verdict` (None once settled)."""
-    return seeds_to_settle(diff, floor) if held is None else None
-
-
-def seeds_to_bound_share(k: int, n: int, below: float) -> int | None:
-    """Seeds at the observed share k/n for its 95 % interval (Clopper–Pearson) to lie
-    below `below`, as `share_verdict` contradicts; None when the share is not below it or
-    no number up to `MAX_SEEDS` would."""
-    if n == 0 or k / n >= below:
-        return None
-    for m in range(n + 1, MAX_SEEDS + 1):
-        if proportion_interval(math.ceil(k * m / n), m)[1] < below:
-            return m
-    return None
 
 
 def lr_accuracy(results: dict, params, claim: dict) -> Check:
