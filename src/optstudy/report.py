@@ -108,6 +108,7 @@ def abstract(
     tally = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items())
     lines = [
         *findings,
+        "",  # a list after a paragraph needs a blank line in most renderers (not GitHub's)
         f"- **The sources' claims**, by status: {tally}.",
         f"- **Reproduced**, for example: {'; '.join(map(named, chosen)) or 'none chosen'}.",
         f"- **Refuted:** {'; '.join(map(named, refuted)) or 'none'}.",

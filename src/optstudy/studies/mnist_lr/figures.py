@@ -39,10 +39,17 @@ def lr_curves(
     accs = [per_epoch(r["runs"], "test_acc") * 100 for r in runs_by_lr.values()]
     accs += [100.0 * np.asarray(c) for c in (reference or {}).values()]
     healthy_axis(axes[0, 0], np.concatenate([a.ravel() for a in accs]))
+    # a collapsed run's loss (~2.3, chance) and a healthy one's (~0.03) on one linear axis
+    # would flatten every healthy curve into the floor: log axes keep both readable
+    axes[0, 1].set_yscale("log")
+    axes[1, 0].set_yscale("log")
     for ax in axes.flat:
         ax.grid(alpha=0.3)
-        ax.legend()
-    fig.suptitle("MNIST CNN: learning-rate sweep (one line per seed)")
+    # one legend, below the accuracy panel: inside it would cover the curves it explains
+    axes[0, 0].legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize="small", frameon=False
+    )
+    fig.suptitle("MNIST CNN: learning-rate sweep (one line per seed; colours as in the legend)")
     save(fig, path)
 
 
