@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from optstudy.core.claims import Check, not_measured
+from optstudy.core.claims import Check, Estimate, not_measured
 from optstudy.core.stats import (
     difference,
     direction_verdict,
     final_by_seed,
     final_stats,
     pp,
+    settling_seeds,
 )
 from optstudy.core.tables import pct_pm, seeds
 
@@ -54,7 +55,12 @@ def adam_beats_sgd(results: dict, params, claim: dict) -> Check:
         + (f"; {note}" if note else "")
         + (f"; {versus}" if versus else "")
     )
-    return Check(measured, held)
+    return Check(
+        measured,
+        held,
+        ours=Estimate.of_difference(diff),
+        settle=settling_seeds(diff, held, floor),
+    )
 
 
 CHECKS = {"cifar_adam_beats_sgd": adam_beats_sgd}

@@ -9,14 +9,18 @@ import statistics
 
 from scipy import stats as scipy_stats
 
-from optstudy.core.claims import Check, epoch_text, not_measured
+from optstudy.core.claims import Check, Estimate, epoch_text, not_measured
 from optstudy.core.stats import (
     LEVEL,
     Difference,
     direction_verdict,
     paired_difference,
     proportion_interval,
+    seeds_to_bound_share,
+    settling_seeds,
 )
+
+OURS_WIDTH = 30  # characters of the claims table's "ours" cell
 
 
 def parabola_theory(results: dict, params, claim: dict) -> Check:
@@ -25,18 +29,25 @@ def parabola_theory(results: dict, params, claim: dict) -> Check:
     rows = results["parabola"]
     wrong = [r["lr"] for r in rows if not r["matches_theory"]]
     measured = "; ".join(f"lr {r['lr']:g}: {r['observed']}" for r in rows)
-    return Check(measured, not wrong)
+    ours = Estimate.count(len(rows) - len(wrong), unit=" lrs match", of=len(rows))
+    return Check(measured, not wrong, ours=ours)
 
 
 def ravine_momentum(results: dict, params, claim: dict) -> Check:
     """Momentum reaches f < tol in the ravine in fewer steps than plain gradient descent from
-    the same start at the same lr (deterministic: one run each)."""
+    the same start at the same lr (deterministic: one run each).
+
+    The number shown: GD steps − momentum steps, a runner that never arrives counted as the
+    budget + 1 (a lower bound on its gap)."""
     runners = results["ravine"]["runners"]
     gd, mom = runners["gradient descent"]["steps_to_tol"], runners["momentum"]["steps_to_tol"]
     gd_steps, mom_steps = gd or math.inf, mom or math.inf
+    never = params.gd_basics.ravine.steps + 1
+    gap = Estimate((gd or never) - (mom or never), unit=" steps", digits=0, signed=True)
     return Check(
         f"steps to f < tol: GD {epoch_text(gd_steps)}, momentum {epoch_text(mom_steps)}",
         mom_steps < gd_steps,
+        ours=gap,
     )
 
 
@@ -65,13 +76,29 @@ def batch_noise(results: dict, params, claim: dict) -> Check:
         paired_difference(dict(enumerate(a)), dict(enumerate(b))).negative
         for a, b in zip(uphill, uphill[1:], strict=False)
     )
+    ours = Estimate.of_difference(extremes, digits=1)
     if not (more_updates and never_less):
-        return Check(measured, False)
+        return Check(measured, False, ours=ours)
     held, note = direction_verdict(extremes)
-    return Check(measured + (f"; {note}" if note else ""), held)
+    return Check(
+        measured + (f"; {note}" if note else ""),
+        held,
+        ours=ours,
+        settle=settling_seeds(extremes, held),
+    )
 
 
 RACERS = ("SGD + momentum", "Adam")
+
+
+def _grid_estimate(diff: Difference, unit: str, digits: int) -> Estimate:
+    """The grid's mean paired difference with its interval, one decimal fewer when the
+    claims table's cell would be too wide."""
+    ours = Estimate.of_difference(diff, scale=1.0, unit=unit, digits=digits)
+    while digits > 0 and len(ours.text()) > OURS_WIDTH:
+        digits -= 1
+        ours = Estimate.of_difference(diff, scale=1.0, unit=unit, digits=digits)
+    return ours
 
 
 def _grid_verdict(diff: Difference, cells: int) -> tuple[bool | None, str]:
@@ -102,7 +129,12 @@ def adam_faster_bumpy(results: dict, params, claim: dict) -> Check:
         f"{missing[RACERS[0]]}; SGD − Adam steps: {diff.text(1, ' steps', 1)}"
     ).replace("n = ", "cells = ")
     held, note = _grid_verdict(diff, len(cells))
-    return Check(measured + (f"; {note}" if note else ""), held)
+    return Check(
+        measured + (f"; {note}" if note else ""),
+        held,
+        ours=_grid_estimate(diff, " steps", 1),
+        settle=settling_seeds(diff, held),  # grid cells
+    )
 
 
 def adam_more_direct_bumpy(results: dict, params, claim: dict) -> Check:
@@ -125,7 +157,12 @@ def adam_more_direct_bumpy(results: dict, params, claim: dict) -> Check:
         f"{len(cells)}; SGD − Adam: {diff.text(1, '', 2)}"
     ).replace("n = ", "cells = ")
     held, note = _grid_verdict(diff, len(cells))
-    return Check(measured + (f"; {note}" if note else ""), held)
+    return Check(
+        measured + (f"; {note}" if note else ""),
+        held,
+        ours=_grid_estimate(diff, "", 2),
+        settle=settling_seeds(diff, held),  # grid cells
+    )
 
 
 def noise_escapes_local_minimum(results: dict, params, claim: dict) -> Check:
@@ -134,7 +171,9 @@ def noise_escapes_local_minimum(results: dict, params, claim: dict) -> Check:
     the global basin has its 95 % (Clopper–Pearson) interval above plain GD's share (0:
     it is deterministic) and is at least `rules.min_escape_share`; contradicted when at
     every level the interval lies below `rules.min_escape_share` (escapes too rare to
-    count, beyond binomial noise). A diverged run did not escape."""
+    count, beyond binomial noise). A diverged run did not escape.
+
+    The number shown: the share at the noise level with the most escapes."""
     escape = results["noisy_escape"]
     floor = params.gd_basics.rules.min_escape_share
     if escape["plain_gd"]["basin"] != "local":
@@ -153,11 +192,25 @@ def noise_escapes_local_minimum(results: dict, params, claim: dict) -> Check:
             f"noise {level['noise']:g}: {k} of {n} ({100 * low:.0f}–{100 * high:.0f} %{diverged})"
         )
     measured = "runs resting in the global basin: plain GD 0 of 1; " + "; ".join(parts)
+    levels = [(level["global"], level["runs"]) for level in escape["levels"]]
+    best = max(levels, key=lambda kn: (kn[0] / kn[1], proportion_interval(*kn)[1]))
+    ours = Estimate.of_share(*best)
     if held_any:
-        return Check(measured, True)
+        return Check(measured, True, ours=ours)
     if all_below:
-        return Check(measured, False)
-    return Check(measured + f"; more runs per level would settle it against {floor:.0%}", None)
+        return Check(measured, False, ours=ours)
+    # every level below the floor: open until each level's interval lies below it
+    needed = [
+        seeds_to_bound_share(k, n, floor)
+        for k, n in levels
+        if proportion_interval(k, n)[1] >= floor
+    ]
+    return Check(
+        measured + f"; more runs per level would settle it against {floor:.0%}",
+        None,
+        ours=ours,
+        settle=None if None in needed else max(needed, default=None),
+    )
 
 
 def _ratio_minus_one(summary: dict) -> Difference:
@@ -192,7 +245,9 @@ def adam_bias_correction(results: dict, params, claim: dict) -> Check:
     mean ratio to the truth lies below 1 − `rules.bias_tol` for the raw estimate at step 1,
     within 1 ± `rules.bias_tol` for the corrected one at every checkpoint, and within it
     for the raw one at the last checkpoint (negligible late); contradicted when any of these
-    intervals lies wholly on the wrong side."""
+    intervals lies wholly on the wrong side.
+
+    The number shown: how many of these intervals lie on the claimed side."""
     bc, tol = results["bias_correction"], params.gd_basics.rules.bias_tol
     rows = bc["checkpoints"]
     first, last = rows[0], rows[-1]
@@ -204,11 +259,12 @@ def adam_bias_correction(results: dict, params, claim: dict) -> Check:
             f"the last checkpoint (step {last['step']}) is too early: the raw estimate's "
             f"expected ratio is still {1 - late_bias:.3f}"
         )
-    verdicts = []
+    tests = []  # (interval of ratio − 1, whether it must lie below 1 − tol)
     for m in ("m", "v"):
-        verdicts.append(_toward_zero(_ratio_minus_one(first[f"{m}_uncorrected"]), tol))
-        verdicts.append(_unbiased(_ratio_minus_one(last[f"{m}_uncorrected"]), tol))
-        verdicts += [_unbiased(_ratio_minus_one(r[f"{m}_corrected"]), tol) for r in rows]
+        tests.append((_ratio_minus_one(first[f"{m}_uncorrected"]), True))
+        tests.append((_ratio_minus_one(last[f"{m}_uncorrected"]), False))
+        tests += [(_ratio_minus_one(r[f"{m}_corrected"]), False) for r in rows]
+    verdicts = [_toward_zero(diff, tol) if below else _unbiased(diff, tol) for diff, below in tests]
 
     def ratios(row: dict) -> str:
         return ", ".join(
@@ -222,11 +278,12 @@ def adam_bias_correction(results: dict, params, claim: dict) -> Check:
         f"step 1: {ratios(first)}; step {last['step']}: {ratios(last)} "
         f"(mean over {first['m_corrected']['n']} streams)"
     )
+    ours = Estimate.count(sum(v is True for v in verdicts), unit=" intervals", of=len(verdicts))
     if all(v is True for v in verdicts):
-        return Check(measured, True)
+        return Check(measured, True, ours=ours)
     if any(v is False for v in verdicts):
-        return Check(measured, False)
-    return Check(measured + f"; more streams would settle it within ±{tol:g}", None)
+        return Check(measured, False, ours=ours)
+    return Check(measured + f"; more streams would settle it within ±{tol:g}", None, ours=ours)
 
 
 def worked_example_update(results: dict, params, claim: dict) -> Check:
@@ -243,7 +300,11 @@ def worked_example_update(results: dict, params, claim: dict) -> Check:
         f"(lr {w['lr']:g}); hand-derived vs finite-difference gradients: max |Δ| "
         f"{w['max_gradient_error']:.1e}"
     )
-    return Check(measured, improvement > 0 and w["max_gradient_error"] < 10.0**-digits)
+    return Check(
+        measured,
+        improvement > 0 and w["max_gradient_error"] < 10.0**-digits,
+        ours=Estimate.count(w["improvement"], digits=digits),
+    )
 
 
 CHECKS = {

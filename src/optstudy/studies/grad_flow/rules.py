@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import math
 
-from optstudy.core.claims import Check, not_measured
-from optstudy.core.stats import layer_weight_norms, share_verdict
+from optstudy.core.claims import Check, Estimate, not_measured
+from optstudy.core.stats import (
+    layer_weight_norms,
+    proportion_interval,
+    seeds_to_bound_share,
+    share_verdict,
+)
 from optstudy.studies.grad_flow.params import EXPLODING
 
 # What each MLP of the study should read as: the textbook inits, and the too-large one.
@@ -58,13 +63,15 @@ def detects_vanishing_and_exploding(results: dict, params, claim: dict) -> Check
     Xavier sigmoid MLP reads vanishing, the He ReLU MLP healthy and the too-large-init MLP
     exploding, each in at least `rules.detect_share` of its seeds; refuted when, for some
     MLP, that share's 95 % interval (Clopper–Pearson, two seeds or more) lies below
-    `detect_share`; else not settled."""
+    `detect_share`; else not settled.
+
+    The number shown: the lowest of the three MLPs' shares of seeds that read as expected."""
     readings = results.get("readings", {})
     missing = [name for name in EXPECTED if not readings.get(name)]
     if missing:
         return not_measured(f"no epoch-1 readings of the {', '.join(missing)} MLP")
     rules = params.grad_flow.rules
-    parts, verdicts, notes = [], [], []
+    parts, verdicts, notes, shares, settles = [], [], [], [], []
     for name, expected in EXPECTED.items():
         records = readings[name].values()
         k = sum(flag_of(r, rules) == expected for r in records)
@@ -77,11 +84,20 @@ def detects_vanishing_and_exploding(results: dict, params, claim: dict) -> Check
         if held is False and n < 2:  # a single seed cannot refute
             held, note = None, "one seed: at least 2 are needed to refute"
         verdicts.append(held)
+        shares.append((k, n))
+        if held is None:  # open below `detect_share`: more seeds at this share would refute
+            settles.append(seeds_to_bound_share(k, n, rules.detect_share))
         notes += [f"{name}: {note}"] if note else []
     measured = "; ".join(parts) + "".join(f"; {n}" for n in notes)
+    # the weakest MLP: the lowest share, then the lowest upper bound of its interval
+    ours = Estimate.of_share(
+        *min(shares, key=lambda kn: (kn[0] / kn[1], proportion_interval(*kn)[1]))
+    )
     if False in verdicts:
-        return Check(measured, False)
-    return Check(measured, True if all(verdicts) else None)
+        return Check(measured, False, ours=ours)
+    held = True if all(verdicts) else None
+    found = [m for m in settles if m is not None]
+    return Check(measured, held, ours=ours, settle=min(found) if held is None and found else None)
 
 
 def value_range(values: list[float]) -> str:

@@ -6,8 +6,14 @@ import math
 
 import numpy as np
 
-from optstudy.core.claims import Check, not_measured
-from optstudy.core.stats import direction_verdict, mean_difference, share_verdict
+from optstudy.core.claims import Check, Estimate, not_measured
+from optstudy.core.stats import (
+    direction_verdict,
+    mean_difference,
+    seeds_to_bound_share,
+    settling_seeds,
+    share_verdict,
+)
 
 
 def nonconvex_share(plane: list[list[float]], floor: float = 0.0) -> float:
@@ -85,6 +91,8 @@ def bumpy(results: dict, params, claim: dict) -> Check:
         f"{k} of {len(found)} healthy models non-convex beyond rounding: {shown}"
         + (f"; {note}" if note else ""),
         held,
+        ours=Estimate.of_share(k, len(found)),
+        settle=seeds_to_bound_share(k, len(found), rules.often_share) if held is None else None,
     )
 
 
@@ -107,9 +115,16 @@ def flatter_with_larger_lr(results: dict, params, claim: dict) -> Check:
     )
     measured = f"top Hessian eigenvalue of the healthy models: {shown}; {text}"
     verdicts = [direction_verdict(d)[0] for d in diffs]
+    # ours: the smallest fall between neighbouring lrs (the step the verdict hinges on)
+    weakest = min(range(len(diffs)), key=lambda i: diffs[i].estimate)
+    ours = Estimate.of_difference(diffs[weakest], scale=1.0, unit="", digits=2)
     if False in verdicts:
-        return Check(measured, False)
-    return Check(measured, True if all(verdicts) else None)
+        return Check(measured, False, ours=ours)
+    if all(verdicts):
+        return Check(measured, True, ours=ours)
+    # open: every open step must settle (held needs them all)
+    needs = [settling_seeds(d, v) for d, v in zip(diffs, verdicts, strict=True) if v is None]
+    return Check(measured, None, ours=ours, settle=max(needs) if all(needs) else None)
 
 
 CHECKS = {"loss_surface_bumpy": bumpy}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from optstudy.core.claims import Check, in_range, not_measured
+from optstudy.core.claims import Check, Estimate, in_range, not_measured
 
 
 def early_stopping(val_losses: list[float], patience: int, min_delta: float) -> tuple[int, int]:
@@ -35,12 +35,12 @@ def epochs_table(results: dict, params, claim: dict) -> Check:
     if epoch > len(results["epochs"]):
         return not_measured(f"the run has {len(results['epochs'])} epochs")
     record = results["epochs"][epoch - 1]
-    parts, held = [], True
+    parts, agree = [], []  # agree: one entry per value compared with the source's
     for key in ("train_acc", "val_acc"):
         if key in claim:
             bounds = claim[key] if isinstance(claim[key], list) else [claim[key]] * 2
             parts.append(f"{key.split('_')[0]} {100 * record[key]:.2f} %")
-            held &= in_range(record[key], bounds, params.claims.acc_tol)
+            agree.append(in_range(record[key], bounds, params.claims.acc_tol))
     if "val_acc" not in claim:
         parts.append(f"val {100 * record['val_acc']:.2f} %")
     if "train_loss" in claim:
@@ -50,8 +50,13 @@ def epochs_table(results: dict, params, claim: dict) -> Check:
             else [claim["train_loss"]] * 2
         )
         parts.append(f"train loss {record['train_loss']:.4f}")
-        held &= low / LOSS_FACTOR <= record["train_loss"] <= high * LOSS_FACTOR
-    return Check(f"epoch {epoch}: " + ", ".join(parts), held)
+        agree.append(low / LOSS_FACTOR <= record["train_loss"] <= high * LOSS_FACTOR)
+    return Check(
+        f"epoch {epoch}: " + ", ".join(parts),
+        all(agree),
+        # the verdict: every compared value agrees; shown as how many of them do
+        ours=Estimate.count(sum(agree), unit=" agree", of=len(agree)),
+    )
 
 
 LOSS_FACTOR = 2.0  # "~0.35": a loss within a factor of two of the source's agrees
@@ -71,6 +76,7 @@ def epochs_gain(results: dict, params, claim: dict) -> Check:
         f"validation accuracy {100 * before:.2f} % after epoch {first}, {100 * after:.2f} % "
         f"after epoch {last} (gain {100 * (after - before):+.2f} pp)",
         close and after > before,
+        ours=Estimate(after - before, unit=" pp", scale=100.0, digits=2, signed=True),
     )
 
 
@@ -103,9 +109,13 @@ def early_stopping_pays(results: dict, params, claim: dict) -> Check:
         f"{100 * last['test_acc']:.2f} % ({100 * gap:+.2f} pp, test-set noise "
         f"±{100 * noise:.2f} pp)"
     )
+    # the kept model's test accuracy against the last one's, with the test-set noise
+    ours = Estimate(gap, gap - noise, gap + noise, " pp", 100.0, 2, signed=True)
     if saves and lower_loss and not_worse:
-        return Check(measured, True)
-    return Check(f"{measured}; one seed cannot refute: 2 or more seeds would decide", None)
+        return Check(measured, True, ours=ours)
+    return Check(
+        f"{measured}; one seed cannot refute: 2 or more seeds would decide", None, ours=ours
+    )
 
 
 def overfitting_start(results: dict, params, claim: dict) -> Check:
@@ -122,7 +132,9 @@ def overfitting_start(results: dict, params, claim: dict) -> Check:
     if stop == len(losses) and len(losses) < claim["epochs"][1]:
         # still improving when a run shorter than the claimed window ended: onset unknown
         return not_measured(f"{measured}; the run has {len(losses)} epochs")
-    return Check(measured, in_range(best, claim["epochs"]))
+    return Check(
+        measured, in_range(best, claim["epochs"]), ours=Estimate.count(best, unit=" epochs")
+    )
 
 
 def total_update_norm(record: dict) -> float:
@@ -141,6 +153,7 @@ def early_epochs_move_most(results: dict, params, claim: dict) -> Check:
         f"weight change ‖Δθ‖: epoch 1 {norms[0]:.3f}, mean of the last {len(later)} epochs "
         f"{late:.3f} ({norms[0] / late:.1f}×)",
         True if norms[0] > 2 * late else None,
+        ours=Estimate(norms[0] / late, unit="×", digits=1),  # one seed: no interval
     )
 
 

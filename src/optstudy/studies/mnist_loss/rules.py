@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import stats as scipy_stats
 
-from optstudy.core.claims import Check, not_measured
+from optstudy.core.claims import Check, Estimate, not_measured
 from optstudy.core.stats import (
     difference,
     direction_verdict,
     final_by_seed,
     final_stats,
     pp,
+    settling_seeds,
 )
 from optstudy.core.tables import pct_pm
 
@@ -37,6 +40,8 @@ def ce_beats_mse(results: dict, params, claim: dict) -> Check:
         f"final test accuracy: {means}; cross-entropy − MSE = {diff.text()} (floor {pp(floor)})"
         + (f"; {note}" if note else ""),
         held,
+        ours=Estimate.of_difference(diff),
+        settle=settling_seeds(diff, held, floor),
     )
 
 
@@ -72,7 +77,16 @@ def ce_gradients_survive(results: dict, params, claim: dict) -> Check:
         f"median ratio MSE / cross-entropy gradient by p(true class): {shown}; rank correlation "
         f"with p {trend:+.2f}",
         held,
+        # the ratio in the most saturated bin: "vanished" when below `vanish_ratio`
+        ours=Estimate(lowest_r, unit="×", digits=significant_digits(lowest_r)),
     )
+
+
+def significant_digits(value: float, figures: int = 2) -> int:
+    """Decimals that show `value` to `figures` significant figures (a ratio may be 1e-5)."""
+    if not math.isfinite(value) or value <= 0:
+        return figures
+    return min(10, max(figures, figures - 1 - math.floor(math.log10(value))))
 
 
 def worked_mse(results: dict, params, claim: dict) -> Check:
@@ -86,6 +100,7 @@ def worked_mse(results: dict, params, claim: dict) -> Check:
     return Check(
         f"differences {np.round(differences, 2).tolist()}, mean squared error {mse:.4f}",
         bool(same_differences and round(mse, 2) == claim["loss"]),
+        ours=Estimate.count(mse, digits=4),
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from optstudy.core.claims import Check, not_measured
+from optstudy.core.claims import Check, Estimate, not_measured
 from optstudy.core.stats import (
+    Difference,
     difference,
     direction_verdict,
+    settling_seeds,
 )
 from optstudy.studies.mnist_schedule.params import run_name
 
@@ -57,20 +59,40 @@ def onecycle_ahead(results: dict, params, budget: int) -> Check:
     p = params.mnist_schedule
     if budget not in p.budgets:
         return not_measured(f"budget {budget} is not in mnist_schedule.budgets")
-    verdicts, parts = [], []
+    verdicts, parts, diffs = [], [], []
     for max_lr in p.max_lrs:
         diff = budget_comparison(results, params, max_lr, budget)
         if diff is None:
             return not_measured(f"no OneCycle run at peak {max_lr:g} for budget {budget}")
         held, note = direction_verdict(diff, p.rules.min_gain)
         verdicts.append(held)
+        diffs.append(diff)
         parts.append(f"peak {max_lr:g}: {diff.text()}" + (f" ({note})" if note else ""))
     held = True if True in verdicts else (False if all(v is False for v in verdicts) else None)
+    # ours: the best peak's lead among those whose verdict is the claim's
+    deciding = [d for d, v in zip(diffs, verdicts, strict=True) if v is held]
+    best = max(deciding, key=lambda d: d.estimate)
     return Check(
         f"test accuracy after {budget} epoch(s), OneCycle − fixed lr {p.baseline_lr:g}: "
         + "; ".join(parts),
         held,
+        ours=Estimate.of_difference(best),
+        settle=open_seeds(diffs, verdicts, p.rules.min_gain) if held is None else None,
     )
+
+
+def open_seeds(diffs: list[Difference], verdicts: list[bool | None], floor: float) -> int | None:
+    """Seeds per arm that would settle an open "one peak is ahead" verdict at this spread:
+    the fewest that settle a peak leading by more than the floor (held), else, when every
+    open peak trails or leads by less, the most that settle them all (contradicted)."""
+    open_ = [d for d, v in zip(diffs, verdicts, strict=True) if v is None]
+    ahead = [n for d in open_ if d.estimate > floor and (n := settling_seeds(d, None, floor))]
+    if ahead:
+        return min(ahead)
+    if any(d.estimate > floor for d in open_):
+        return None  # a peak ahead that no number of seeds would settle
+    behind = [settling_seeds(d, None, floor) for d in open_]
+    return max(behind) if behind and all(behind) else None
 
 
 CHECKS = {"onecycle_faster": onecycle_faster, "onecycle_generalizes": onecycle_generalizes}

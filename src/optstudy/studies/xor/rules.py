@@ -8,16 +8,19 @@ import math
 import statistics
 from dataclasses import replace
 
-from optstudy.core.claims import Check, epoch_text, not_measured
+from optstudy.core.claims import Check, Estimate, epoch_text, not_measured
 from optstudy.core.stats import (
     Difference,
     direction_verdict,
     mean_difference,
     proportion_interval,
     seed_difference,
+    seeds_to_bound_share,
+    settling_seeds,
     share_verdict,
 )
 from optstudy.core.tables import seeds
+from optstudy.studies.xor.common import TARGETS
 
 
 def xor_epochs(runs: list[dict]) -> int:
@@ -45,6 +48,15 @@ def xor_behaviour(runs: list[dict], smooth_max: float) -> str:
     rough = any(r["loss_increases"] > smooth_max * xor_epochs(runs) for r in runs if r["solved"])
     label = "Oscillates" if rough else "Converges"
     return label if solved == n else f"{label} ({solved} of {n} seeds)"
+
+
+def unstable_seeds(runs: list[dict], smooth_max: float) -> int:
+    """Seeds that make `xor_behaviour` Diverges or Oscillates: diverged, or solving with the
+    loss rising in more than `smooth_max` of its epochs."""
+    epochs = xor_epochs(runs)
+    return sum(
+        r["diverged"] or (r["solved"] and r["loss_increases"] > smooth_max * epochs) for r in runs
+    )
 
 
 def xor_verdict(runs: list[dict], smooth_max: float, threshold: float) -> str:
@@ -107,11 +119,19 @@ def xor_lr_steady(results: dict, params, claim: dict) -> Check:
     behaviour = xor_behaviour(runs, rules.smooth_max_increases)
     solved = sum(r["solved"] for r in runs)
     held, note = share_verdict(solved, len(runs), rules.converge_share)
+    ours = Estimate.of_share(solved, len(runs))
+    settle = seeds_to_bound_share(solved, len(runs), rules.converge_share)
     if behaviour.startswith(("Oscillates", "Diverges")):
-        held, note = False, ""
+        held, note, settle = False, "", None
+        rough = unstable_seeds(runs, rules.smooth_max_increases)
+        unit = " diverged" if behaviour == "Diverges" else " oscillating"
+        ours = Estimate.count(rough, unit=unit, of=len(runs))
     measured = f"source's rule: {_behaviour_text(runs, rules.smooth_max_increases)}"
     return Check(
-        measured + (f" ({note})" if note else "") + _half_step(results, params, claim), held
+        measured + (f" ({note})" if note else "") + _half_step(results, params, claim),
+        held,
+        ours=ours,
+        settle=settle if held is None else None,
     )
 
 
@@ -124,21 +144,27 @@ def xor_lr_unstable(results: dict, params, claim: dict) -> Check:
     rules = params.xor_numpy.rules
     behaviour = xor_behaviour(runs, rules.smooth_max_increases)
     worst = max(r["loss_increases"] for r in runs)
+    unstable = unstable_seeds(runs, rules.smooth_max_increases)
     measured = (
         f"source's rule: {_behaviour_text(runs, rules.smooth_max_increases)}; loss rose in at "
-        f"most {worst} epochs of a seed"
+        f"most {worst} epochs of a seed; {unstable} of {len(runs)} seeds diverge or oscillate"
     )
     held = behaviour.startswith(("Oscillates", "Diverges"))
-    return Check(measured + _half_step(results, params, claim), held)
+    return Check(
+        measured + _half_step(results, params, claim),
+        held,
+        ours=Estimate.count(unstable, unit=" seeds", of=len(runs)),
+    )
 
 
 def reached_by_most(runs: list[dict]) -> bool:
     return 2 * sum(r["epoch_below_threshold"] is not None for r in runs) > len(runs)
 
 
-def slower_by(a: list[dict], b: list[dict], rules) -> tuple[Difference, str, float]:
+def slower_by(a: list[dict], b: list[dict], rules) -> tuple[Difference, str, float, Estimate]:
     """How much slower configuration `a` is than `b`, over seeds, with its 95 % interval
-    (paired when both ran the same seeds: same initial weights), and the practical floor.
+    (paired when both ran the same seeds: same initial weights), the practical floor, and
+    the difference as the claims table prints it.
 
     In epochs to the loss threshold when most seeds of each reached it; a seed that never
     did counts as the epoch after the last one (the earliest it could have), so the epochs
@@ -154,11 +180,13 @@ def slower_by(a: list[dict], b: list[dict], rules) -> tuple[Difference, str, flo
         diff = seed_difference(*epochs)
         stuck = sum(r["epoch_below_threshold"] is None for r in a + b)
         note = f" (never counted as epoch {budget}: {seeds(stuck)})" if stuck else ""
-        return diff, diff.text(1, " epochs", 0) + note, rules.min_epochs_gap
+        ours = Estimate.of_difference(diff, scale=1.0, unit=" epochs", digits=0)
+        return diff, diff.text(1, " epochs", 0) + note, rules.min_epochs_gap, ours
     diff = seed_difference(
         {r["seed"]: r["final_loss"] for r in a}, {r["seed"]: r["final_loss"] for r in b}
     )
-    return diff, "final loss " + diff.text(1, "", 4), rules.min_loss_gap
+    ours = Estimate.of_difference(diff, scale=1.0, unit="", digits=4)
+    return diff, "final loss " + diff.text(1, "", 4), rules.min_loss_gap, ours
 
 
 def _ordering(groups: dict[str, list[dict]], claimed: str, slowest: bool, rules) -> Check:
@@ -168,6 +196,11 @@ def _ordering(groups: dict[str, list[dict]], claimed: str, slowest: bool, rules)
     Held when every comparison holds; contradicted when one is contradicted (another
     configuration is as slow or slower beyond noise, or the gap is below the floor beyond
     noise); otherwise not settled, with the seeds that would settle it.
+
+    Its number (`ours`) is the deciding comparison's difference: among the comparisons
+    with the check's verdict (a contradicted one, else an open one, else any), the one
+    with the smallest lead relative to its floor. `settle`: the seeds per arm that would
+    settle every open comparison (none when one of them no number of seeds would settle).
     """
     ranked = ", ".join(
         f"{name}: {epoch_text(xor_median_epoch(runs))} "
@@ -175,12 +208,12 @@ def _ordering(groups: dict[str, list[dict]], claimed: str, slowest: bool, rules)
         for name, runs in groups.items()
     )
     measured = f"median epoch to threshold (median final loss): {ranked}"
-    comparisons, verdicts, notes = [], [], []
+    comparisons, verdicts, notes, decided = [], [], [], []
     for name, runs in groups.items():
         if name == claimed:
             continue
         pair = (groups[claimed], runs) if slowest else (runs, groups[claimed])
-        diff, text, floor = slower_by(*pair, rules)
+        diff, text, floor, ours = slower_by(*pair, rules)
         first, second = (claimed, name) if slowest else (name, claimed)
         comparisons.append(f"{first} slower than {second} by {text} (floor {floor:g})")
         held, note = direction_verdict(diff, floor)
@@ -189,13 +222,21 @@ def _ordering(groups: dict[str, list[dict]], claimed: str, slowest: bool, rules)
             # both stall within the budget, within the floor of each other: this budget
             # cannot tell which is slower (it would take more epochs), nothing contradicts it
             held, note = None, "both stall within the budget: more epochs would settle it"
+            settle = None
+        else:
+            settle = settling_seeds(diff, held, floor)
         verdicts.append(held)
+        lead = diff.estimate / floor if floor > 0 else diff.estimate
+        decided.append((held, lead if math.isfinite(lead) else -math.inf, ours, settle))
         if note:
             notes.append(f"{name}: {note}")
     measured += "; " + "; ".join(comparisons) + "".join(f"; {n}" for n in notes)
-    if False in verdicts:
-        return Check(measured, False)
-    return Check(measured, True if all(verdicts) else None)
+    verdict = False if False in verdicts else (True if all(verdicts) else None)
+    deciding = [d for d in decided if d[0] is verdict]
+    ours = min(deciding, key=lambda d: d[1])[2]
+    open_seeds = [d[3] for d in deciding]
+    settle = max(open_seeds) if verdict is None and all(open_seeds) else None
+    return Check(measured, verdict, ours=ours, settle=settle)
 
 
 def xor_slowest(results: dict, params, claim: dict) -> Check:
@@ -251,6 +292,8 @@ def adam_smooth(results: dict, params, claim: dict) -> Check:
         f"(at most {worst} in a seed; limit {limit:.0%}); limit − share = "
         f"{diff.text(100, ' pp', 2)}" + (f"; {note}" if note else ""),
         held,
+        ours=Estimate.of_difference(diff),
+        settle=settling_seeds(diff, held),
     )
 
 
@@ -301,9 +344,19 @@ def sgd_steady_slower(results: dict, params, claim: dict) -> Check:
         + f"; more slowly: {slower.measured}"
     )
     verdicts = (steady_held, slower.held)
-    if False in verdicts:
-        return Check(measured, False)
-    return Check(measured, True if all(verdicts) else None)
+    held = False if False in verdicts else (True if all(verdicts) else None)
+    # its number: the half that decides (the steady share when it is contradicted or open
+    # and the comparison does not decide it first), else the comparison with Adam
+    settles = {
+        "steady": seeds_to_bound_share(steady, len(sgd), rules.steady_share),
+        "slower": slower.settle,
+    }
+    halves = {"steady": steady_held, "slower": slower.held}
+    deciding = next((k for k, v in halves.items() if v is held and v is not True), "slower")
+    ours = Estimate.of_share(steady, len(sgd)) if deciding == "steady" else slower.ours
+    open_settles = [settles[k] for k, v in halves.items() if v is None]
+    settle = max(open_settles) if held is None and all(open_settles) else None
+    return Check(measured, held, ours=ours, settle=settle)
 
 
 def _seeds_to_rule_out(share: float) -> int | None:
@@ -358,15 +411,20 @@ def adam_can_oscillate(results: dict, params, claim: dict) -> Check:
             else ""
         )
     )
+    ours = Estimate.of_share(k, n)
     if k > 0:
-        return Check(measured, True)
+        return Check(measured, True, ours=ours)
     if high < rules.oscillate_min_share:
-        return Check(measured + f"; rarer than {rules.oscillate_min_share:.0%} of seeds", False)
+        return Check(
+            measured + f"; rarer than {rules.oscillate_min_share:.0%} of seeds", False, ours=ours
+        )
     settle = _seeds_to_rule_out(rules.oscillate_min_share)
     return Check(
         measured + f"; the interval includes {rules.oscillate_min_share:.0%}: about {settle} "
         "seeds without a rise would settle it",
         None,
+        ours=ours,
+        settle=settle,
     )
 
 
@@ -396,6 +454,7 @@ def listing_prints(results: dict, params, claim: dict) -> Check:
         f"its code prints {shown} at seed {params.xor_numpy.source.seed} (largest gap "
         f"{max(gaps):.4f}); {_solved_share(run)}",
         max(gaps) <= params.xor_numpy.rules.print_tol,
+        ours=Estimate.count(max(gaps), digits=4),  # the largest gap, against `print_tol`
     )
 
 
@@ -407,10 +466,14 @@ def listing_learns(results: dict, params, claim: dict) -> Check:
     if run is None:
         return _not_run(f"listing {claim['listing']} ({claim['run']})", "xor_numpy.source")
     mine = run["source_seed"]
+    targets = TARGETS.ravel().tolist()
+    right = sum((v > 0.5) == (t > 0.5) for v, t in zip(mine["outputs"], targets, strict=True))
     return Check(
         f"seed {params.xor_numpy.source.seed}: final loss {mine['final_loss']:.4f}, outputs "
-        f"[{', '.join(f'{v:.2f}' for v in mine['outputs'])}]; {_solved_share(run)}",
+        f"[{', '.join(f'{v:.2f}' for v in mine['outputs'])}] ({right} of {len(targets)} on "
+        f"their target's side of 0.5); {_solved_share(run)}",
         mine["solved"],
+        ours=Estimate.count(right, unit=" outputs", of=len(targets)),
     )
 
 
