@@ -102,6 +102,9 @@ def matches(token: str, numbers: list[float]) -> bool:
     return any(abs(round(n, digits) - value) < 10**-digits / 2 + 1e-9 for n in numbers)
 
 
+NO_OURS = "| see evidence |"  # the cell of a check that gave no `ours`
+
+
 def reviewer_problems(reports: Path, claims_count: int) -> list[str]:
     """What a reviewer would trip over in a rendered reports/ folder."""
     report = (reports / "report.md").read_text(encoding="utf-8")
@@ -126,6 +129,7 @@ def reviewer_problems(reports: Path, claims_count: int) -> list[str]:
     if len(rows) != claims_count:
         problems.append(f"{len(rows)} claims rows for {claims_count} claims")
     problems += [f"row of {len(r)} characters: {r[:60]}…" for r in rows if len(r) > ROW_LIMIT]
+    problems += [f"a measured claim without its number: {r[:60]}…" for r in rows if NO_OURS in r]
     targets = anchors(report)
     problems += [
         f"link to #{t} lands nowhere"
@@ -164,8 +168,8 @@ def test_the_tiny_report_reads_as_a_reviewer_needs(baseline: Path) -> None:
 
 
 def test_the_reviewer_checks_can_fail(outputs: Path) -> None:
-    """Each check catches what it is for: a typed number, a long row, a dead link, a lost
-    figure, a host path."""
+    """Each check catches what it is for: a typed number, a long row, a dead link, a claim
+    without its number, a lost figure, a host path."""
     reports = outputs / "reports"
     report = (reports / "report.md").read_text(encoding="utf-8")
     count = len(claim_rows(report))
@@ -173,6 +177,10 @@ def test_the_reviewer_checks_can_fail(outputs: Path) -> None:
     first_row = claim_rows(report)[0]
     broken = broken.replace(first_row, first_row + " " + "x" * ROW_LIMIT, 1)
     broken = broken.replace("](#", "](#nowhere-", 1)
+    second_row = claim_rows(report)[1]
+    cells = second_row.split(" | ")
+    cells[-2] = "see evidence"  # the ours cell
+    broken = broken.replace(second_row, " | ".join(cells), 1)
     (reports / "report.md").write_text(broken, encoding="utf-8")
     figure = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)[0]
     (reports / figure).unlink()
@@ -182,6 +190,7 @@ def test_the_reviewer_checks_can_fail(outputs: Path) -> None:
         "12.3456",
         "characters",
         "lands nowhere",
+        "without its number",
         f"figure {figure} missing",
         "host path in curves/extra.csv",
     ):
