@@ -55,6 +55,7 @@ class Estimate:
     digits: int = 2
     signed: bool = False  # a difference: print its sign
     of: float | None = None  # a count out of a total: '5 of 6 cells'
+    prefix: str = ""  # printed before the number: "epoch ", "loss "
 
     def number(self, value: float) -> str:
         if not math.isfinite(value):
@@ -62,14 +63,15 @@ class Estimate:
         return f"{self.scale * value:{'+' if self.signed else ''}.{self.digits}f}"
 
     def text(self) -> str:
-        """e.g. '+0.47 pp [+0.11, +0.84]', '99.21 % [98.99, 99.43]', '5 of 6 cells'."""
+        """e.g. '+0.47 pp [+0.11, +0.84]', '99.21 % [98.99, 99.43]', '5 of 6 cells',
+        'epoch 4'."""
         if not math.isfinite(self.value):
             return "n/a"
         interval = ""
         if self.low is not None and self.high is not None and math.isfinite(self.low):
             interval = f" [{self.number(self.low)}, {self.number(self.high)}]"
         total = f" of {self.of:g}" if self.of is not None else ""
-        return f"{self.number(self.value)}{total}{self.unit}{interval}"
+        return f"{self.prefix}{self.number(self.value)}{total}{self.unit}{interval}"
 
     def numbers(self) -> dict[str, float | str]:
         """As printed (scaled, unrounded), for metrics.json: value, low/high, the total."""

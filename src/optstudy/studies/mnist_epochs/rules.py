@@ -133,7 +133,7 @@ def overfitting_start(results: dict, params, claim: dict) -> Check:
         # still improving when a run shorter than the claimed window ended: onset unknown
         return not_measured(f"{measured}; the run has {len(losses)} epochs")
     return Check(
-        measured, in_range(best, claim["epochs"]), ours=Estimate.count(best, unit=" epochs")
+        measured, in_range(best, claim["epochs"]), ours=Estimate(best, digits=0, prefix="epoch ")
     )
 
 
