@@ -121,6 +121,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 FIRST = [
     "test_queued_sweep_runs_two_experiments_in_parallel",
     "test_every_training_stage_is_deterministic",
+    "test_two_machines_split_a_sweep_and_a_third_reads_both",
     "test_killed_training_stage_leaves_nothing_that_looks_complete",
     "test_divergence_is_recorded_and_the_pipeline_carries_on",
     # mnist_lr.epochs=1 twice, one after the other: the experiment finds the first one's
