@@ -22,7 +22,12 @@ STAGE = Stage.reading_sections(
 )
 
 
-def evaluate_best(ctx: Context, runs_root: Path, prepared: Path, out_dir: Path) -> dict:
+def evaluate_best(
+    ctx: Context, runs_root: Path, prepared: Path, out_dir: Path, model_out: Path | None = None
+) -> dict:
+    """The best lr's first healthy seed on the test set; `model_out`: where its checkpoint
+    is published (dvc.yaml's `artifacts:` entry), byte for byte (its meta: lr, seed,
+    normalisation)."""
     p, runtime = ctx.params["mnist_lr"], ctx.params["runtime"]
     figures.configure(ctx.params["figures"])
     seed_everything(0, runtime.threads)
@@ -35,7 +40,8 @@ def evaluate_best(ctx: Context, runs_root: Path, prepared: Path, out_dir: Path) 
     folder, result = runs[best_lr]
     seed = first_healthy_run(result["runs"], p.rules)["seed"]
     device = select_device(runtime.device)
-    model, meta = load_digit_classifier(folder / f"model_seed{seed}.pt", device)
+    checkpoint = folder / f"model_seed{seed}.pt"
+    model, meta = load_digit_classifier(checkpoint, device)
     test = load_split(prepared, "test")
     x, _ = to_tensors(test, meta["mean"], meta["std"], device)
     predicted = predict(model, x, p.eval_batch_size).cpu().numpy()
@@ -70,5 +76,9 @@ def evaluate_best(ctx: Context, runs_root: Path, prepared: Path, out_dir: Path) 
         "confusion": matrix.tolist(),
     }
     write_json(out_dir / "summary.json", summary)
+    if model_out is not None:
+        model_out.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_open(model_out, "wb") as handle:
+            handle.write(checkpoint.read_bytes())
     ctx.provenance["device"] = str(device)
     return summary
