@@ -1,8 +1,9 @@
 """`make compare`: the experiments side by side in a terminal (at most 120 columns).
 
 One row per experiment of `dvc exp show`: its name, the params it changed against its
-baseline, the headline metrics each study declares (`Study.headline`) and the claims
-count. `dvc exp show` itself has a column per param and metric (hundreds).
+baseline, the headline metrics each study declares (`Study.headline`; a mean over seeds
+with its std and seed count) and the claims count. `dvc exp show` itself has a column
+per param and metric (hundreds).
 """
 
 from __future__ import annotations
@@ -64,6 +65,18 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def metric_cell(flat: dict[str, Any], key: str) -> str:
+    """A metric as stored, or a mean over seeds beside its noise: '0.9921±0.0009 n=3' (a
+    difference between two rows means something only beyond the spread)."""
+    if key in flat:
+        return cell(flat[key])
+    mean, std, seeds = (flat.get(f"{key}.{part}") for part in ("mean", "std", "seeds"))
+    if mean is None:
+        return "-"
+    spread = f"±{cell(std)}" if std is not None else ""
+    return f"{cell(mean)}{spread} n={seeds}"
+
+
 def table(rows: list[tuple[str, dict, dict, dict]]) -> str:
     columns = [(f"{s.name}.{key}", label) for s in STUDIES for key, label in s.headline.items()]
     columns.append(("claims.reproduced", "claims ok"))
@@ -71,7 +84,8 @@ def table(rows: list[tuple[str, dict, dict, dict]]) -> str:
     for name, params, metrics, base in rows:
         flat = flatten(metrics)
         changed = [f"{k}={params[k]}" for k in params if base and params.get(k) != base.get(k)]
-        body.append([name[:14], *(cell(flat.get(key)) for key, _ in columns), ", ".join(changed)])
+        cells = [metric_cell(flat, key) for key, _ in columns]
+        body.append([name[:14], *cells, ", ".join(changed)])
     headers = ["experiment", *(label for _, label in columns), "changed params"]
     widths = [max(len(r[i]) for r in [headers, *body]) for i in range(len(headers) - 1)]
     room = max(WIDTH - sum(w + 2 for w in widths), 16)

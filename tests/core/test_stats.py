@@ -24,6 +24,7 @@ from optstudy.core.stats import (
     seed_difference,
     seed_spread,
     share_verdict,
+    with_noise,
 )
 
 
@@ -134,6 +135,17 @@ def test_final_stats_are_over_runs_that_did_not_diverge() -> None:
     mean, std, n = final_stats([run([0.1], diverged=True)])
     assert math.isnan(mean) and math.isnan(std) and n == 0
     assert final_stats([run([0.2, 0.3], key="val_acc")], "val_acc") == (0.3, 0.0, 1)
+
+
+def test_a_mean_over_seeds_carries_its_noise() -> None:
+    """metrics.json's form of a mean over seeds: JSON-safe (None, never NaN) at every count."""
+    assert with_noise([0.98, 0.99, 1.0]) == {
+        "mean": pytest.approx(0.99),
+        "std": pytest.approx(0.01),
+        "seeds": 3,
+    }
+    assert with_noise([0.97, math.nan]) == {"mean": 0.97, "std": None, "seeds": 1}
+    assert with_noise([]) == {"mean": None, "std": None, "seeds": 0}
 
 
 def test_layer_weight_norms() -> None:

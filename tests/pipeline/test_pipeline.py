@@ -71,10 +71,11 @@ def test_one_number_one_definition(baseline: Path) -> None:
     for line in curves[1:]:
         row = dict(zip(header, line.split(","), strict=True))
         last[row["series"]] = float(row["test_acc"])
-    assert last["lr=0.001"] == round(metrics["lr_0p001"]["test_acc"], 6)
+    mean = metrics["lr_0p001"]["test_acc"]["mean"]
+    assert last["lr=0.001"] == round(mean, 6)
     report = (baseline / "reports" / "report.md").read_text()
     row = next(line for line in report.splitlines() if line.startswith("| 0.001 "))
-    assert row.split("|")[2].strip().startswith(f"{100 * metrics['lr_0p001']['test_acc']:.2f}")
+    assert row.split("|")[2].strip().startswith(f"{100 * mean:.2f}")
 
 
 def test_headline_numbers_are_the_stage_outputs_numbers(baseline: Path) -> None:
@@ -97,23 +98,24 @@ def test_headline_numbers_are_the_stage_outputs_numbers(baseline: Path) -> None:
         means[lr] = sum(finals) / len(finals)
         epoch1[lr] = sum(r["epochs"][0]["test_acc"] for r in healthy) / len(healthy)
         key = "lr_" + format(lr, "g").replace(".", "p")
-        assert metrics["mnist_lr"][key]["test_acc"] == pytest.approx(means[lr], abs=1e-12)
+        assert metrics["mnist_lr"][key]["test_acc"]["mean"] == pytest.approx(means[lr], abs=1e-12)
+        assert metrics["mnist_lr"][key]["test_acc"]["seeds"] == len(healthy)
         row = next(line for line in report if line.startswith(f"| {lr:g} "))
         cells = [c.strip() for c in row.split("|")[1:-1]]
         assert cells[1].startswith(f"{100 * means[lr]:.2f}")
         assert cells[4] == f"{len(runs) - len(healthy)} / {len(runs)}"
     best = max(means, key=means.get)
     assert metrics["mnist_lr"]["best_lr"] == best
-    assert metrics["mnist_lr"]["best_lr_test_acc"] == pytest.approx(means[best], abs=1e-12)
+    assert metrics["mnist_lr"]["best_lr_test_acc"]["mean"] == pytest.approx(means[best], abs=1e-12)
     assert metrics["mnist_lr"]["collapsed_runs"] == collapsed
     claim = next(line for line in report if "lr 1e-3: test accuracy after one epoch" in line)
-    measured = claim.split("|")[5]  # study | claim | source | claimed | reproduced here
+    measured = claim.split("|")[5]  # id | claim | source | source says | ours | status
     assert f"{100 * epoch1[0.001]:.2f}" in measured
     for name in params["cifar_mlp"]["optimizers"]:
         result = json.loads((baseline / f"data/cifar_mlp/{name}/results.json").read_text())
         finals = [r["epochs"][-1]["test_acc"] for r in result["runs"] if not r["diverged"]]
         mean = sum(finals) / len(finals)
-        assert metrics["cifar_mlp"][f"{name}_test_acc"] == pytest.approx(mean, abs=1e-12)
+        assert metrics["cifar_mlp"][f"{name}_test_acc"]["mean"] == pytest.approx(mean, abs=1e-12)
         row = next(line for line in report if re.match(rf"\| {name} +\| lr ", line))
         assert f"{100 * mean:.2f}" in row
 
@@ -232,6 +234,7 @@ def test_experiment_run_and_plots_diff(project: Path) -> None:
     compared = sh(["python", "-m", "optstudy.compare"], project).stdout.splitlines()
     assert max(len(line) for line in compared) <= 120
     assert compared[0].startswith("experiment") and "best lr" in compared[0]
+    assert all(" n=" in line for line in compared[1:]), compared  # each mean beside its noise
     assert any(line.startswith("short") and "mnist_lr.epochs=1" in line for line in compared)
 
 

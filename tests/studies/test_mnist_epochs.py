@@ -135,6 +135,7 @@ def test_metrics() -> None:
     runs = history(best=30)
     patience = PARAMS.mnist_epochs.rules.patience
     assert STUDY.metrics(runs, PARAMS) == {
+        "seeds": 1,
         "best_epoch": 30,
         "early_stop_epoch": 30 + patience,
         "val_acc_at_best": 0.93,

@@ -344,6 +344,16 @@ def share_verdict(k: int, n: int, at_least: float) -> tuple[bool | None, str]:
     )
 
 
+def with_noise(values: list[float]) -> dict[str, float | int | None]:
+    """A metric over seeds as metrics.json stores it: its mean beside its noise (sample
+    std and seed count; the t interval follows from them), so that `dvc metrics diff` and
+    `make compare` show a difference next to the spread it must clear. None where a
+    number does not exist (no finite value; one seed has no spread)."""
+    finite = [v for v in values if math.isfinite(v)]
+    mean, std, n = mean_std_count(finite)
+    return {"mean": mean if n else None, "std": std if n > 1 else None, "seeds": n}
+
+
 def mean_interval(values: list[float]) -> tuple[float | None, float | None]:
     """The t interval at `LEVEL` on the mean of `values` (finite ones); None for fewer
     than two, which have no spread."""

@@ -13,7 +13,7 @@ from optstudy.core.claims import Checked, CheckFn
 from optstudy.core.io import read_json
 from optstudy.core.params import Section
 from optstudy.core.spec import Spec
-from optstudy.core.stats import final_stats
+from optstudy.core.stats import final_values, with_noise
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,12 @@ class Study:
 
 
 def final_accuracy_metrics(results: dict, params: Any) -> dict:
-    """`<variant>_final_acc` for a study that trains named variants (`results["runs"]`)."""
-    return {f"{name}_final_acc": final_stats(runs)[0] for name, runs in results["runs"].items()}
+    """`<variant>_final_acc` (its mean over seeds with its noise) for a study that trains
+    named variants (`results["runs"]`)."""
+    return {
+        f"{name}_final_acc": with_noise(final_values(runs))
+        for name, runs in results["runs"].items()
+    }
 
 
 def results_json(stage: str) -> Callable[[Path, Any], dict]:

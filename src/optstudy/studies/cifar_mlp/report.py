@@ -16,10 +16,12 @@ from optstudy.core.stats import (
     curve_gap,
     final_by_seed,
     final_stats,
+    final_values,
     mean_curve,
     optimizer_verdict,
     pp,
     seed_spread,
+    with_noise,
 )
 from optstudy.core.study import ReportContext, Study
 from optstudy.core.tables import num, pct, pct_pm, sci, table, verdicts
@@ -269,7 +271,9 @@ run); once `ReLU.update` takes no argument, it is the Adam trained here."""
 
 def metrics(results: dict, params) -> dict:
     optimizers = results["optimizers"]
-    out: dict = {f"{name}_test_acc": final_stats(r["runs"])[0] for name, r in optimizers.items()}
+    out: dict = {
+        f"{name}_test_acc": with_noise(final_values(r["runs"])) for name, r in optimizers.items()
+    }
     out["better"] = winner(optimizers, params)[0] or "undecided"
     return out
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-import statistics
 
+from optstudy.core.stats import with_noise
 from optstudy.core.study import ReportContext, Study, results_json
 from optstudy.core.tables import num, pct, sig, table, verdicts
 from optstudy.studies.landscape.figures import lines, planes
@@ -133,7 +133,7 @@ def metrics(results: dict, params) -> dict:
     for lr, seeds in results["models"].items():
         healthy = [m["top_eigenvalue"] for m in seeds.values() if not collapsed(m, params)]
         key = "lr_" + format(float(lr), "g").replace(".", "p")
-        out[key] = {"top_eigenvalue": statistics.fmean(healthy) if healthy else None}
+        out[key] = {"top_eigenvalue": with_noise(healthy)}
     return out
 
 

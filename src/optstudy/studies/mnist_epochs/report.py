@@ -155,6 +155,7 @@ def metrics(results: dict, params) -> dict:
         return {"best_epoch": None, "early_stop_epoch": None, "val_acc_at_best": None}
     best, stop = early_stopping([e["val_loss"] for e in epochs], rules.patience, rules.min_delta)
     return {
+        "seeds": 1,  # one run (mnist_epochs.seed): these numbers have no seed spread
         "best_epoch": best,
         "early_stop_epoch": stop,
         "val_acc_at_best": epochs[best - 1]["val_acc"],

@@ -19,6 +19,7 @@ from optstudy.core.stats import (
     position,
     pp,
     seed_difference,
+    with_noise,
 )
 from optstudy.core.study import ReportContext, Study
 from optstudy.core.tables import lr_key, num, pct, pct_pm, seeds, table, verdicts
@@ -413,19 +414,22 @@ def metrics(results: dict, params) -> dict:
     best = results["evaluation"]["best_lr"]
     return {
         "best_lr": best,
-        "best_lr_test_acc": results["summaries"][best].final_acc_mean,
-        "best_lr_test_acc_std": results["summaries"][best].final_acc_std,
-        "best_lr_seeds": results["summaries"][best].healthy_seeds,
+        "best_lr_test_acc": with_noise(results["summaries"][best].final_accs),
         "collapsed_runs": sum(s.collapsed_runs for s in summaries),
         "diverged_runs": sum(s.diverged_runs for s in summaries),
         **{
-            lr_key(s.lr): {"test_acc": s.final_acc_mean, "test_loss": s.final_loss_mean}
+            lr_key(s.lr): {
+                "test_acc": with_noise(s.final_accs),
+                "test_loss": with_noise(s.final_losses),
+            }
             for s in summaries
         },
         **{
             f"{lr_key(lr)}_longer": {
                 "epochs": params.mnist_lr.longer_epochs,
-                "test_acc": summarise(lr, result["runs"], params.mnist_lr.rules).final_acc_mean,
+                "test_acc": with_noise(
+                    summarise(lr, result["runs"], params.mnist_lr.rules).final_accs
+                ),
             }
             for lr, result in results["longer"].items()
         },

@@ -93,6 +93,8 @@ class LrSummary:
     max_acc_drop: float
     max_loss_rise: float
     last_batch_loss_std: float
+    final_accs: list[float] = field(default_factory=list)  # per healthy seed: the sample
+    final_losses: list[float] = field(default_factory=list)  # behind the means above
 
 
 def _mean(values: list[float]) -> float:
@@ -139,6 +141,8 @@ def summarise(lr: float, runs: list[dict], rules: LrRules) -> LrSummary:
         max_acc_drop=max((s.max_acc_drop for s in healthy), default=math.nan),
         max_loss_rise=max((s.max_loss_rise for s in healthy), default=math.nan),
         last_batch_loss_std=_mean([s.last_batch_loss_std for s in healthy]),
+        final_accs=finals,
+        final_losses=[s.final_loss for s in healthy],
     )
 
 

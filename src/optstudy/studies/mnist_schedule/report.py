@@ -11,9 +11,10 @@ from optstudy.core.io import read_json
 from optstudy.core.models import DigitClassifier
 from optstudy.core.stats import (
     epochs_to_target,
-    final_stats,
+    final_values,
     mean_curve,
     mean_std_count,
+    with_noise,
 )
 from optstudy.core.study import ReportContext, Study
 from optstudy.core.tables import pct, pct_pm, table, verdicts
@@ -119,10 +120,10 @@ def _stats(acc: dict[int, float]) -> tuple[float, float, int]:
 
 def metrics(results: dict, params) -> dict:
     """Final accuracy of each arm at its own budget (fixed: after mnist_lr's epochs)."""
-    out = {"fixed_final_acc": final_stats(results["runs"]["fixed"])[0]}
+    out = {"fixed_final_acc": with_noise(final_values(results["runs"]["fixed"]))}
     for name, runs in results["runs"].items():
         if name != "fixed":
-            out[name.replace(" ", "_") + "_final_acc"] = final_stats(runs)[0]
+            out[name.replace(" ", "_") + "_final_acc"] = with_noise(final_values(runs))
     return out
 
 

@@ -234,14 +234,19 @@ def numpy_metrics(results: dict, params) -> dict:
         "solved_seeds": {
             lr_key(float(lr)): sum(r["solved"] for r in runs)
             for lr, runs in results["sweep"].items()
-        }
+        },
+        "seeds": max((len(runs) for runs in results["sweep"].values()), default=0),  # per lr
     }
 
 
 def torch_metrics(results: dict, params) -> dict:
     speed = {name: xor_median_epoch(c["runs"]) for name, c in results["configs"].items()}
     fastest = min(speed, key=speed.get)
-    return {"fastest": fastest, "fastest_median_epoch": speed[fastest]}  # inf -> null
+    return {
+        "fastest": fastest,
+        "fastest_median_epoch": speed[fastest],  # inf -> null
+        "seeds": len(results["configs"][fastest]["runs"]),
+    }
 
 
 NUMPY_STUDY = Study(
