@@ -1102,6 +1102,27 @@ SCENARIOS: list[Scenario] = [
     ),
     (
         "ce_gradients_survive_saturation",
+        lambda: loss_study(A3, B3, [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0]),
+        NOT,
+        "0.5 (theory",  # MSE's gradient has not vanished where the predictions saturate
+        False,
+    ),
+    (
+        "ce_gradients_survive_saturation",
+        lambda: loss_study(A3, B3, [0.01, 0.05, 0.03, 0.02, 0.04, 0.03, 0.9]),
+        OPEN,
+        "too few saturated images per bin",
+        False,
+    ),
+    (  # 4 bins with the middle two swapped: a rank correlation of 0.8 (float 0.7999…) holds
+        "ce_gradients_survive_saturation",
+        lambda: loss_study(A3, B3, [None, None, 0.02, 0.1, 0.09, 0.25, 0.9]),
+        REP,
+        "rank correlation with p +0.80",
+        False,
+    ),
+    (
+        "ce_gradients_survive_saturation",
         lambda: loss_study(A3, B3, n=2),
         MEASURED,
         "fewer than 3 bins",

@@ -50,7 +50,9 @@ def ce_gradients_survive(results: dict, params, claim: dict) -> Check:
     per-image ratio ‖∂L/∂z‖ MSE / cross-entropy should fall toward 0 as p → 0 (analytically
     ≈ 4p(1 − p)). Held when it falls with p over the bins below `saturated_below` (rank
     correlation with p ≥ `min_trend`) and ends below `vanish_ratio` in the lowest populated
-    bin; contradicted when it rises toward 0 instead, or stays above the ratio."""
+    bin; contradicted when it stays above that ratio there, or rises toward 0 instead (rank
+    correlation ≤ −`min_trend`); otherwise not settled: the bins, a few images each, are
+    too small to order."""
     p = params.mnist_loss.rules
     flow = results["gradient_vs_probability"]
     ratios = flow["measured"]["cross_entropy"].get("median_ratio")
@@ -72,10 +74,14 @@ def ce_gradients_survive(results: dict, params, claim: dict) -> Check:
     shown = ", ".join(
         f"p≈{c:.2g}: {r:.2g} (theory {4 * c * (1 - c):.2g}, n={n})" for c, r, n in low
     )
-    held = trend >= p.min_trend and lowest_r < p.vanish_ratio
+    # a correlation printed +0.80 may be 0.79999…: compare at the precision it is printed
+    falls, rises = round(trend, 6) >= p.min_trend, round(trend, 6) <= -p.min_trend
+    vanished = lowest_r < p.vanish_ratio
+    held = True if falls and vanished else (False if rises or not vanished else None)
+    note = "; too few saturated images per bin to order them" if held is None else ""
     return Check(
         f"median ratio MSE / cross-entropy gradient by p(true class): {shown}; rank correlation "
-        f"with p {trend:+.2f}",
+        f"with p {trend:+.2f}{note}",
         held,
         # the ratio in the most saturated bin: "vanished" when below `vanish_ratio`
         ours=Estimate(lowest_r, unit="×", digits=significant_digits(lowest_r)),
