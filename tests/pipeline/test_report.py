@@ -141,6 +141,11 @@ def reviewer_problems(reports: Path, claims_count: int) -> list[str]:
     if report.count("Measured: ") != claims_count:
         problems.append("each claim's evidence must appear exactly once")
     problems += [
+        f"what would settle it, said twice: {line[:60]}…"
+        for line in report.splitlines()
+        if line.count("would settle") > 1
+    ]
+    problems += [
         f"figure {f} missing"
         for f in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
         if not (reports / f).is_file()
@@ -177,6 +182,7 @@ def test_the_reviewer_checks_can_fail(outputs: Path) -> None:
     first_row = claim_rows(report)[0]
     broken = broken.replace(first_row, first_row + " " + "x" * ROW_LIMIT, 1)
     broken = broken.replace("](#", "](#nowhere-", 1)
+    broken = broken.replace("Measured: ", "Measured: more would settle it, or would settle it; ", 1)
     second_row = claim_rows(report)[1]
     cells = second_row.split(" | ")
     cells[-2] = "see evidence"  # the ours cell
@@ -191,6 +197,7 @@ def test_the_reviewer_checks_can_fail(outputs: Path) -> None:
         "characters",
         "lands nowhere",
         "without its number",
+        "said twice",
         f"figure {figure} missing",
         "host path in curves/extra.csv",
     ):

@@ -103,7 +103,13 @@ def verdicts(checks: list) -> str:
     for c in checks:
         quote = c.source.get("quote", "")
         said = f': "{quote}"' if quote else ""
-        settle = f" About {c.check.settle} seeds per arm would settle it." if c.check.settle else ""
+        # the seeds that would settle it, unless the evidence already says so in its words
+        said_settle = "would settle" in c.check.measured
+        settle = (
+            f" About {c.check.settle} seeds per arm would settle it."
+            if c.check.settle and not said_settle
+            else ""
+        )
         items.append(
             f'- <a id="{claim_id(c)}"></a>**{c.claim}** (`{claim_id(c)}`; {cited(c.source)}'
             f"{said}). Claimed: {c.check.claimed}. Measured: {c.check.measured}. "
