@@ -1,6 +1,7 @@
 """The DVC contract, derived from the code: which project files a stage's command imports.
 
 `python tests/contract.py` prints, per stage of dvc.yaml, the code deps it should list;
+`python tests/contract.py --write` writes them into dvc.yaml in place of the listed ones;
 tests/pipeline/test_contract.py fails when dvc.yaml lists anything else.
 """
 
@@ -93,13 +94,53 @@ def stage_scripts(dvc_yaml: Path = REPO / "dvc.yaml") -> dict[str, Path]:
     return out
 
 
-def expected_code_deps(name: str) -> list[str]:
-    script = stage_scripts()[name]
+def expected_code_deps(name: str, dvc_yaml: Path = REPO / "dvc.yaml") -> list[str]:
+    script = stage_scripts(dvc_yaml)[name]
     return sorted(str(p.relative_to(REPO)) for p in closure(script))
 
 
+STAGE = re.compile(r"^  ([\w@.-]+):")  # a stage's name line under `stages:`
+CODE_DEP = re.compile(r"^      - (?:src|stages)/\S+\.py\s*$")  # one code dep of a stage
+
+
+def write_code_deps(dvc_yaml: Path = REPO / "dvc.yaml") -> list[str]:
+    """Rewrite each stage's code deps in `dvc_yaml` as its script's imports say, in place
+    of the ones listed (every other line, comment and dep kept); the stages changed."""
+    lines = dvc_yaml.read_text().splitlines(keepends=True)
+    out: list[str] = []
+    stage, written, changed = None, False, []  # written: this stage's code deps are out
+    for line in lines:
+        top_level = line[:1] not in (" ", "\n", "#")
+        if top_level:
+            stage = None  # `artifacts:`, `plots:`: no stage deps below
+        elif m := STAGE.match(line):
+            stage, written = m.group(1), False
+        if stage and CODE_DEP.match(line):
+            if not written:
+                expected = [f"      - {dep}\n" for dep in expected_code_deps(stage, dvc_yaml)]
+                out += expected
+                written = True
+            continue
+        out.append(line)
+    text = "".join(out)
+    before = dvc_yaml.read_text()
+    if text != before:
+        changed = sorted(s for s in stage_scripts(dvc_yaml) if _deps(before, s) != _deps(text, s))
+        dvc_yaml.write_text(text)
+    return changed
+
+
+def _deps(text: str, stage: str) -> list[str]:
+    return yaml.safe_load(text)["stages"][stage].get("deps", [])
+
+
 if __name__ == "__main__":
-    for stage in sys.argv[1:] or stage_scripts():
+    args = sys.argv[1:]
+    if args == ["--write"]:
+        changed = write_code_deps()
+        print("dvc.yaml: code deps rewritten for " + (", ".join(changed) or "no stage"))
+        raise SystemExit(0)
+    for stage in args or stage_scripts():
         print(f"{stage}:")
         for dep in expected_code_deps(stage):
             print(f"  - {dep}")

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -16,31 +17,6 @@ from optstudy.core.params import read_yaml
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 COPIED = ["dvc.yaml", "params.yaml", "claims.yaml", "stages", "src"]
-ALL_STAGES = {
-    "download@mnist",
-    "download@cifar10",
-    "prepare@mnist",
-    "prepare@cifar10",
-    "mnist_lr@0.001",
-    "mnist_lr_longer@0.003",
-    "evaluate",
-    "landscape",
-    "xor_numpy",
-    "xor_torch",
-    "backprop",
-    "gd_basics",
-    "mnist_epochs",
-    "grad_flow",
-    "mnist_schedule",
-    "mnist_loss",
-    "cifar_mlp@sgd",
-    "cifar_mlp@adam",
-    "cifar_mlp_torch",
-    "report",
-}
-DATA_STAGES = {"download@mnist", "download@cifar10", "prepare@mnist", "prepare@cifar10"}
-JUDGING = {"evaluate", "report"}  # the only stages that read `<study>.rules`
-TRAINING = ALL_STAGES - DATA_STAGES - JUDGING  # every stage that computes a result
 
 
 def project_env(root: Path, mirror: Path | str | None = None) -> dict[str, str]:
@@ -101,6 +77,29 @@ def merge(base: dict, changes: dict) -> dict:
     return out
 
 
+def tiny_params() -> dict:
+    """params.yaml with params.tiny.yaml's changes: the tests' configuration."""
+    return merge(read_yaml(REPO / "params.yaml"), read_yaml(REPO / "params.tiny.yaml"))
+
+
+def pipeline_of(params: dict) -> set[str]:
+    """Every stage `params` defines, derived from the registry (as the report lists them),
+    and the report itself: a new study's stages need no list here."""
+    from optstudy.registry import load_params
+    from optstudy.report import pipeline_stages
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "params.yaml"
+        path.write_text(yaml.safe_dump(params, sort_keys=False))
+        return {*pipeline_stages(load_params(path)), "report"}
+
+
+ALL_STAGES = pipeline_of(tiny_params())  # the tiny pipeline must run exactly these
+DATA_STAGES = {s for s in ALL_STAGES if s.startswith(("download@", "prepare@"))}
+JUDGING = {"evaluate", "report"}  # the only stages that read `<study>.rules`
+TRAINING = ALL_STAGES - DATA_STAGES - JUDGING  # every stage that computes a result
+
+
 def set_params(project: Path, **changes) -> None:
     """Change keys given as section__sub__key=value in the project's params.yaml."""
     params = read_yaml(project / "params.yaml")
@@ -155,8 +154,7 @@ def tiny_project(root: Path, mirror: Path, cache: Path) -> None:
     copy_repository(root)
     (root / ".dvc" / "config.local").write_text(f"[cache]\n    dir = {cache.resolve()}\n")
     (root / ".mirror").symlink_to(mirror)
-    tiny = merge(read_yaml(REPO / "params.yaml"), read_yaml(REPO / "params.tiny.yaml"))
-    (root / "params.yaml").write_text(yaml.safe_dump(tiny, sort_keys=False))
+    (root / "params.yaml").write_text(yaml.safe_dump(tiny_params(), sort_keys=False))
 
 
 def make_project(root: Path, mirror: Path, cache: Path, log: Path | None = None) -> Path:

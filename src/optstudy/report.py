@@ -172,11 +172,17 @@ def study_flops(params, meta: dict[str, dict]) -> dict[str, float]:
     return {s.name: s.flops(params, counts) for s in STUDIES if s.flops}
 
 
+def pipeline_stages(params) -> list[str]:
+    """The stages `params` defines, in pipeline order, up to the report: each dataset's
+    download and prepare, then every registered study's (a matrix stage per value)."""
+    names = [f"{step}@{d}" for step in ("download", "prepare") for d in params.data.datasets]
+    return names + [name for s in STUDIES for name in s.stage_names(params)]
+
+
 def read_provenance(root: Path, params) -> dict[str, dict]:
     """The provenance of the stages params.yaml defines now, in pipeline order (files of
     stages no longer in the pipeline, e.g. a removed learning rate, are left out)."""
-    names = [f"{step}@{d}" for step in ("download", "prepare") for d in params.data.datasets]
-    names += [name for s in STUDIES for name in s.stage_names(params)]
+    names = pipeline_stages(params)
     folder = root / PROVENANCE
     return {n: read_json(folder / f"{n}.json") for n in names if (folder / f"{n}.json").is_file()}
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from contract import REPO, closure, stage_scripts
+from contract import REPO, closure, stage_scripts, write_code_deps
 from project import (
     DATA_STAGES,
     JUDGING,
@@ -45,8 +45,25 @@ def test_stage_lists_exactly_the_files_it_imports(name: str) -> None:
     listed = code_deps(DVC_YAML[name])
     assert listed == expected, (
         f"dvc.yaml stage {name!r}: missing {sorted(expected - listed)}, "
-        f"not imported {sorted(listed - expected)} (see `python tests/contract.py {name}`)"
+        f"not imported {sorted(listed - expected)} (`python tests/contract.py --write` "
+        "writes them)"
     )
+
+
+def test_contract_write_puts_the_code_deps_right_and_nothing_else(tmp_path: Path) -> None:
+    """`python tests/contract.py --write`: a stage missing an import and listing a file it
+    does not import gets its code deps back as the code says; every other byte of
+    dvc.yaml is kept (comments, data deps, order), and a right dvc.yaml is left as it is."""
+    committed = (REPO / "dvc.yaml").read_text()
+    drifted = committed.replace("      - src/optstudy/studies/backprop/run.py\n", "", 1)
+    extra = "      - stages/gd_basics.py\n      - src/optstudy/compare.py\n"
+    drifted = drifted.replace("      - stages/gd_basics.py\n", extra, 1)
+    assert drifted != committed
+    copy = tmp_path / "dvc.yaml"
+    copy.write_text(drifted)
+    assert write_code_deps(copy) == ["backprop", "gd_basics"]
+    assert copy.read_text() == committed
+    assert write_code_deps(copy) == []
 
 
 def declared_keys(script: Path) -> list[str]:
