@@ -23,6 +23,7 @@ from optstudy.core.claims import (
     NOT_COMPARABLE,
     NOT_MEASURED,
     NOT_SETTLED,
+    OURS_WIDTH,
     REFUTED,
     REPRODUCED,
     Check,
@@ -42,7 +43,6 @@ CLAIM_BY_ID = {c["id"]: (study, c) for study, cs in CLAIMS.items() for c in cs}
 REP, NOT, OPEN, ILL = REPRODUCED, REFUTED, NOT_SETTLED, ILLUSTRATION
 CLAIM_CHANGES = "claim changes"
 SUBSET, MEASURED = NOT_COMPARABLE, NOT_MEASURED
-OURS_WIDTH = 30  # characters of the claims table's "ours" cell
 
 
 def check_of(claim_id: str, results: dict, subset: bool = False) -> Check:

@@ -41,6 +41,9 @@ STATUSES: dict[str, str] = {
 SOURCE_KEYS = ("source", "section")  # every claims.yaml entry names where it comes from
 
 
+OURS_WIDTH = 30  # characters of the claims table's "ours" cell: an Estimate's text at most
+
+
 @dataclass(frozen=True)
 class Estimate:
     """The number a verdict reads, with its 95 % interval where the rule has one: the

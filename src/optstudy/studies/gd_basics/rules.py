@@ -9,7 +9,7 @@ import statistics
 
 from scipy import stats as scipy_stats
 
-from optstudy.core.claims import Check, Estimate, epoch_text, not_measured
+from optstudy.core.claims import OURS_WIDTH, Check, Estimate, epoch_text, not_measured
 from optstudy.core.stats import (
     LEVEL,
     Difference,
@@ -19,8 +19,6 @@ from optstudy.core.stats import (
     seeds_to_bound_share,
     settling_seeds,
 )
-
-OURS_WIDTH = 30  # characters of the claims table's "ours" cell
 
 
 def parabola_theory(results: dict, params, claim: dict) -> Check:

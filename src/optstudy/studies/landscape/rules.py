@@ -11,7 +11,6 @@ from optstudy.core.stats import (
     direction_verdict,
     mean_difference,
     seeds_to_bound_share,
-    settling_seeds,
     share_verdict,
 )
 
@@ -115,16 +114,9 @@ def flatter_with_larger_lr(results: dict, params, claim: dict) -> Check:
     )
     measured = f"top Hessian eigenvalue of the healthy models: {shown}; {text}"
     verdicts = [direction_verdict(d)[0] for d in diffs]
-    # ours: the smallest fall between neighbouring lrs (the step the verdict hinges on)
-    weakest = min(range(len(diffs)), key=lambda i: diffs[i].estimate)
-    ours = Estimate.of_difference(diffs[weakest], scale=1.0, unit="", digits=2)
     if False in verdicts:
-        return Check(measured, False, ours=ours)
-    if all(verdicts):
-        return Check(measured, True, ours=ours)
-    # open: every open step must settle (held needs them all)
-    needs = [settling_seeds(d, v) for d, v in zip(diffs, verdicts, strict=True) if v is None]
-    return Check(measured, None, ours=ours, settle=max(needs) if all(needs) else None)
+        return Check(measured, False)
+    return Check(measured, True if all(verdicts) else None)
 
 
 CHECKS = {"loss_surface_bumpy": bumpy}
